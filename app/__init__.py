@@ -1,0 +1,62 @@
+"""The shop: a Flask modular monolith. ``create_app`` is a short list of init calls."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import cli
+from app.bootstrap import Services, build_services
+from app.config import Settings, development_secret
+from app.platform import db as database
+from app.platform import errors, http
+from app.platform import logging as shop_logging
+from app.platform.clock import Clock
+from app.platform.migrations import migrate
+from app.web import init_web
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    shop_logging.configure(settings.log_level)
+    app = Flask(__name__, instance_path=str(settings.instance_path),
+                template_folder="web/templates", static_folder="web/static")
+    _configure(app, settings)
+    database.init_app(app, _database_urls(settings))
+    migrate.init_app(app, database.db)
+    with app.app_context():
+        services = build_services(settings, clock)
+    app.extensions["shop.services"] = services
+    errors.init_app(app)
+    http.init_app(app)
+    init_web(app, services)
+    cli.init_app(app, services)
+    if settings.trusted_proxy_hops:
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    secret = settings.secret_key or development_secret(settings.instance_path, "secret_key")
+    app.config.update(
+        SECRET_KEY=secret,
+        DEBUG=settings.debug,
+        TESTING=settings.profile == "test",
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        MAX_FORM_MEMORY_SIZE=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+        SHOP_SETTINGS=settings,
+    )
+
+
+def _database_urls(settings: Settings) -> dict[str | None, str]:
+    if settings.default_database_url.startswith("sqlite:///"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    urls: dict[str | None, str] = {None: settings.default_database_url}
+    for module in database.MODULE_BINDS:
+        urls[module] = settings.database_url_for(module)
+    return urls
+
+
+__all__ = ["Services", "create_app"]

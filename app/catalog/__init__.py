@@ -1,0 +1,1 @@
+"""The catalog module. Everything here is private except ``contract``."""

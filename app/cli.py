@@ -1,0 +1,121 @@
+"""Operator commands (``flask --app wsgi ...``), grouped by concern. Contracts only."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.bootstrap import Services
+from app.identity.contract import UserChanges
+from app.kernel import ContractError, Principal
+from app.platform.audit import verify_chain
+from app.platform.migrations import check_all, upgrade_all
+from app.seed import seed_users
+
+OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cli",
+                     issued_at=0, expires_at=0)
+
+
+def _read_password(confirm: bool = True) -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _fail(error: ContractError) -> None:
+    raise click.ClickException(error.detail or error.code)
+
+
+def init_app(app: Flask, services: Services) -> None:
+    identity = services.identity
+    users = AppGroup("users", help="Accounts and incident response.")
+    keys = AppGroup("keys", help="Key management.")
+    audit = AppGroup("audit", help="The audit trail.")
+    schema = AppGroup("schema", help="Database schema (one migration history per module).")
+
+    def find(username: str) -> str:
+        for page in range(1, 10_000):
+            batch = identity.list_users(page, 100)
+            for user in batch.items:
+                if user.username.casefold() == username.casefold():
+                    return user.id
+            if page * 100 >= batch.total:
+                break
+        raise click.ClickException(f"no user {username!r}")
+
+    @users.command("create-admin")
+    @click.option("--username", required=True)
+    @click.option("--email", required=True)
+    def create_admin(username: str, email: str) -> None:
+        """Create an administrator; the password is read from standard input."""
+        try:
+            user = identity.register(username, email, _read_password())
+            identity.admin_update_user(OPERATOR, user.id, UserChanges(role="admin"))
+        except ContractError as error:
+            _fail(error)
+        click.echo(f"created admin {username}")
+
+    @users.command("revoke-tokens")
+    @click.argument("username")
+    def revoke_tokens(username: str) -> None:
+        """End every session of a user now."""
+        identity.logout_everywhere(find(username), actor="operator")
+        click.echo(f"revoked every token of {username}")
+
+    @users.command("deactivate")
+    @click.argument("username")
+    def deactivate(username: str) -> None:
+        """Deactivate an account (and end its sessions)."""
+        identity.admin_update_user(OPERATOR, find(username), UserChanges(is_active=False))
+        click.echo(f"deactivated {username}")
+
+    @keys.command("rotate-jwt")
+    def rotate_jwt() -> None:
+        """Make a new signing key; the old one verifies until its tokens expire."""
+        click.echo(f"new active key {identity.rotate_signing_key()}")
+
+    @keys.command("remove-jwt")
+    @click.argument("kid")
+    def remove_jwt(kid: str) -> None:
+        """Remove a (compromised) key at once: its tokens fail from now on."""
+        try:
+            identity.remove_signing_key(kid)
+        except ContractError as error:
+            _fail(error)
+        click.echo(f"removed key {kid}")
+
+    @audit.command("verify")
+    def audit_verify() -> None:
+        """Check the audit trail's hash chain."""
+        count, broken = verify_chain()
+        if broken is not None:
+            raise click.ClickException(f"audit chain broken at event {broken} ({count} checked)")
+        click.echo(f"audit chain intact: {count} events")
+
+    @schema.command("upgrade")
+    def schema_upgrade() -> None:
+        """Apply every module's migrations."""
+        upgrade_all()
+        click.echo("schema up to date")
+
+    @schema.command("check")
+    def schema_check() -> None:
+        """Fail when the models and the migrations disagree."""
+        diff = check_all()
+        if diff:
+            raise click.ClickException(f"models and migrations disagree: {diff}")
+        click.echo("models and migrations agree")
+
+    @app.cli.command("seed")
+    def seed() -> None:
+        """Idempotent demo data; prints the demo credentials."""
+        creds = seed_users(services)
+        click.echo("Demo accounts (development only):")
+        for username, password in creds.items():
+            click.echo(f"  {username:<8} {password}")
+
+    for group in (users, keys, audit, schema):
+        app.cli.add_command(group)

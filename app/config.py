@@ -1,0 +1,170 @@
+"""Typed settings read from the environment, with profiles and fail-closed validation.
+
+Every setting comes from an environment variable of the same name; a secret may instead come
+from a file named by ``NAME_FILE``. Profiles: ``development`` (the default: keys and an SQLite
+database are created under ``instance/``), ``test`` and ``production`` (refuses to start on a
+missing or development secret, on debug, or on an unreadable key directory).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROFILES = ("development", "test", "production")
+# Values that only ever belong on a developer's machine; production refuses them.
+INSECURE_PREFIX = "dev-insecure-"
+_WEAK_SECRETS = {"", "secret", "changeme", "change-me", "password", "dev", "development", "test"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the shop refuses to start."""
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def read_secret(env: Mapping[str, str], name: str) -> str | None:
+    """``NAME`` or the content of the file named by ``NAME_FILE`` (stripped)."""
+    if env.get(name):
+        return env[name]
+    path = env.get(f"{name}_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE={path} cannot be read: {exc.strerror}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: str = "development"
+    debug: bool = False
+    instance_path: Path = Path("instance")
+    secret_key: str | None = None
+    database_url: str | None = None
+    module_database_urls: dict[str, str] = field(default_factory=dict)
+    jwt_keys_dir: Path | None = None
+    jwt_issuer: str = "https://shop.local/identity"
+    jwt_audience: str = "https://shop.local/api"
+    jwt_client_id: str = "shop-web"
+    access_token_ttl: int = 900
+    refresh_family_ttl: int = 86_400
+    jwt_leeway: int = 30
+    jwt_max_bytes: int = 8192
+    revocation_poll_seconds: float = 1.0
+    password_hash_iterations: int = 600_000
+    max_content_length: int = 1_048_576
+    log_level: str = "INFO"
+    trusted_proxy_hops: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        profile = env.get("SHOP_PROFILE", "development")
+        if profile not in PROFILES:
+            raise ConfigError(f"SHOP_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
+        modules = ("identity", "catalog", "ordering")
+        settings = cls(
+            profile=profile,
+            debug=_flag(env.get("SHOP_DEBUG", "false")),
+            instance_path=Path(env.get("SHOP_INSTANCE_PATH", "instance")).resolve(),
+            secret_key=read_secret(env, "SECRET_KEY"),
+            database_url=env.get("DATABASE_URL") or None,
+            module_database_urls={
+                m: env[f"{m.upper()}_DATABASE_URL"]
+                for m in modules
+                if env.get(f"{m.upper()}_DATABASE_URL")
+            },
+            jwt_keys_dir=Path(env["JWT_KEYS_DIR"]) if env.get("JWT_KEYS_DIR") else None,
+            jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
+            jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
+            access_token_ttl=int(env.get("ACCESS_TOKEN_TTL", cls.access_token_ttl)),
+            jwt_leeway=int(env.get("JWT_LEEWAY", cls.jwt_leeway)),
+            password_hash_iterations=int(
+                env.get("PASSWORD_HASH_ITERATIONS", cls.password_hash_iterations)
+            ),
+            max_content_length=int(env.get("MAX_CONTENT_LENGTH", cls.max_content_length)),
+            log_level=env.get("LOG_LEVEL", cls.log_level),
+            trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
+            revocation_poll_seconds=float(env.get("REVOCATION_POLL_SECONDS", "1")),
+            extra={k: v for k, v in env.items() if k.isupper()},
+        )
+        return settings.validated()
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes).validated()
+
+    @property
+    def is_production(self) -> bool:
+        return self.profile == "production"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.jwt_keys_dir or self.instance_path / "jwt-keys"
+
+    def database_url_for(self, module: str) -> str:
+        return self.module_database_urls.get(module) or self.default_database_url
+
+    @property
+    def default_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_path / 'shop.sqlite3'}"
+
+    def validated(self) -> Settings:
+        if not 0 < self.jwt_leeway <= 30:
+            raise ConfigError("JWT_LEEWAY must be between 1 and 30 seconds")
+        if self.is_production:
+            self._check_production()
+        return self
+
+    def _check_production(self) -> None:
+        problems = []
+        if self.debug:
+            problems.append("SHOP_DEBUG is on")
+        if is_insecure(self.secret_key):
+            problems.append("SECRET_KEY is missing, too short, or a development default")
+        if not self.database_url:
+            problems.append("DATABASE_URL is missing")
+        if self.password_hash_iterations < 600_000:
+            problems.append("PASSWORD_HASH_ITERATIONS is below 600000")
+        if self.jwt_keys_dir is None:
+            problems.append("JWT_KEYS_DIR is missing")
+        elif not os.access(self.jwt_keys_dir, os.R_OK | os.X_OK):
+            problems.append(f"JWT_KEYS_DIR={self.jwt_keys_dir} cannot be read")
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+    def describe(self) -> dict[str, Any]:
+        """Settings without secrets, for the startup log."""
+        hidden = {"secret_key", "extra"}
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if f.name not in hidden}
+
+
+def is_insecure(secret: str | None) -> bool:
+    return (
+        secret is None
+        or len(secret) < 32
+        or secret.lower() in _WEAK_SECRETS
+        or secret.startswith(INSECURE_PREFIX)
+    )
+
+
+def development_secret(instance_path: Path, name: str) -> str:
+    """A random secret kept in ``instance/<name>`` (mode 0600), made on first use."""
+    path = instance_path / name
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by another worker at the same moment
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(INSECURE_PREFIX + secrets.token_urlsafe(32))
+    return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,259 @@
+"""``DatabaseIdentityService``: the identity contract implemented over the identity tables."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.identity.contract import (
+    ROLES,
+    AccountExists,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InactiveUser,
+    LoginResult,
+    PublicKey,
+    TokenPair,
+    UserChanges,
+    UserNotFound,
+    UserView,
+)
+from app.identity.models import User
+from app.identity.passwords import PasswordHasher, check_policy
+from app.identity.signing import KeyStoreError, SigningKeyStore
+from app.identity.tokens import TokenIssuer
+from app.kernel import InvalidInput, NotFound, Page, PermissionDenied, Principal, Revocation
+from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.clock import Clock, utc
+from app.platform.db import unit_of_work
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
+BIND = "identity"
+
+
+def to_view(user: User) -> UserView:
+    return UserView(id=user.id, username=user.username, email=user.email, role=user.role,
+                    is_active=user.is_active, two_factor_enabled=False,
+                    created_at=user.created_at.isoformat())
+
+
+def normalize_email(email: str) -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidInput("The e-mail address is not valid.",
+                           field_errors={"email": str(exc)}) from exc
+
+
+class DatabaseIdentityService:
+    def __init__(self, *, hasher: PasswordHasher, keys: SigningKeyStore, issuer: TokenIssuer,
+                 audit: AuditTrail, clock: Clock,
+                 on_revoked: Callable[[], None] = lambda: None) -> None:
+        self.hasher = hasher
+        self.keys = keys
+        self.issuer = issuer
+        self.audit = audit
+        self.clock = clock
+        self._on_revoked = on_revoked
+
+    # -- accounts -----------------------------------------------------------------------
+
+    def register(self, username: str, email: str, password: str, role: str = "user") -> UserView:
+        if not USERNAME.match(username):
+            raise InvalidInput("Usernames have 3 to 40 letters, digits, '_', '.' or '-'.",
+                               field_errors={"username": "invalid"})
+        email = normalize_email(email)
+        check_policy(password, username=username, email=email)
+        password_hash = self.hasher.hash(password)
+        now = utc(self.clock)
+        with unit_of_work(BIND) as session:
+            self._ensure_unique(session, username, email)
+            user = User(id=str(uuid.uuid4()), username=username, username_key=username.casefold(),
+                        email=email, email_key=email.casefold(), password_hash=password_hash,
+                        role=role, is_active=True, created_at=now, updated_at=now)
+            session.add(user)
+        self.audit.record(SecurityEvent.USER_CREATED, actor=user.id, target=user.id, role=role)
+        return to_view(user)
+
+    @staticmethod
+    def _ensure_unique(session: Session, username: str | None, email: str | None,
+                       exclude: str | None = None) -> None:
+        clauses = []
+        if username is not None:
+            clauses.append(User.username_key == username.casefold())
+        if email is not None:
+            clauses.append(User.email_key == email.casefold())
+        for other in session.scalars(select(User).where(*clauses[:1]) if len(clauses) == 1
+                                     else select(User).where(clauses[0] | clauses[1])):
+            if other.id == exclude:
+                continue
+            field = "username" if username and other.username_key == username.casefold() \
+                else "email"
+            raise AccountExists(f"This {field} is already registered.",
+                                field_errors={field: "already registered"})
+
+    def get_user(self, user_id: str) -> UserView:
+        with unit_of_work(BIND, readonly=True) as session:
+            return to_view(self._user(session, user_id))
+
+    def ensure_active(self, user_id: str) -> UserView:
+        view = self.get_user(user_id)
+        if not view.is_active:
+            raise InactiveUser("This account is deactivated.")
+        return view
+
+    @staticmethod
+    def _user(session: Session, user_id: str) -> User:
+        user = session.get(User, user_id)
+        if user is None:
+            raise UserNotFound("No such user.")
+        return user
+
+    def update_email(self, user_id: str, email: str) -> UserView:
+        email = normalize_email(email)
+        with unit_of_work(BIND) as session:
+            user = self._user(session, user_id)
+            self._ensure_unique(session, None, email, exclude=user_id)
+            user.email, user.email_key, user.updated_at = email, email.casefold(), utc(self.clock)
+            view = to_view(user)
+        self.audit.record(SecurityEvent.USER_UPDATED, actor=user_id, target=user_id,
+                          fields=["email"])
+        return view
+
+    def change_password(self, principal: Principal, current: str, new: str) -> None:
+        with unit_of_work(BIND) as session:
+            user = self._user(session, principal.user_id)
+            if not self.hasher.verify(current, user.password_hash):
+                raise InvalidCredentials("The current password is not correct.",
+                                         field_errors={"current_password": "incorrect"})
+            check_policy(new, username=user.username, email=user.email)
+            user.password_hash = self.hasher.hash(new)
+            user.updated_at = utc(self.clock)
+            self.issuer.revoke_user(session, user.id, "password change",
+                                    keep_family=principal.session_id)
+        self._revoked()
+        self.audit.record(SecurityEvent.PASSWORD_CHANGED, actor=principal.user_id,
+                          target=principal.user_id)
+
+    # -- login and tokens ---------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> LoginResult:
+        with unit_of_work(BIND) as session:
+            user = session.scalar(select(User).where(User.username_key == username.casefold()))
+            ok = self.hasher.verify(password, user.password_hash if user else None)
+            if not (ok and user is not None and user.is_active):
+                failed_user = user.id if user else ""
+                result = None
+            else:
+                if self.hasher.needs_rehash(user.password_hash):
+                    user.password_hash = self.hasher.hash(password)
+                result = LoginResult(tokens=self.issuer.start_family(session, user, ["pwd"]))
+                failed_user = ""
+        if result is None:
+            self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor="",
+                              target=failed_user, username=username[:40])
+            raise InvalidCredentials("The username or password is not correct.")
+        self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user.id, target=user.id,
+                          amr=["pwd"])
+        return result
+
+    def refresh(self, refresh_token: str) -> TokenPair:
+        with unit_of_work(BIND) as session:
+            redeemed = self.issuer.redeem(session, refresh_token)
+            if redeemed.reused_family:
+                self.issuer.revoke_family(session, redeemed.reused_family, "refresh reuse")
+            issued = self.issuer.successor(session, redeemed.row) if redeemed.row else None
+        if redeemed.reused_family:
+            self._revoked()
+            self.audit.record(SecurityEvent.TOKEN_REUSE, outcome="failure", actor="",
+                              target=redeemed.user_id or "", session=redeemed.reused_family)
+        if issued is None:
+            self.audit.record(SecurityEvent.TOKEN_INVALID, outcome="failure", kind="refresh")
+            raise InvalidRefreshToken("The refresh token is invalid, expired or already used.")
+        pair, user_id = issued
+        self.audit.record(SecurityEvent.TOKEN_REFRESHED, actor=user_id, target=user_id)
+        return pair
+
+    def logout(self, principal: Principal, refresh_token: str | None) -> None:
+        with unit_of_work(BIND) as session:
+            self.issuer.revoke_family(session, principal.session_id, "logout")
+            self.issuer.feed(session, "jti", principal.jti, expires_at=principal.expires_at + 60)
+        self._revoked()
+        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=principal.user_id,
+                          target=principal.user_id, scope="session")
+
+    def logout_everywhere(self, user_id: str, actor: str | None = None) -> None:
+        with unit_of_work(BIND) as session:
+            self._user(session, user_id)
+            self.issuer.revoke_user(session, user_id, "log out everywhere")
+        self._revoked()
+        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=actor or user_id, target=user_id,
+                          scope="all")
+
+    def _revoked(self) -> None:
+        self._on_revoked()
+
+    # -- administration -----------------------------------------------------------------
+
+    def list_users(self, page: int, page_size: int) -> Page[UserView]:
+        with unit_of_work(BIND, readonly=True) as session:
+            total = session.scalar(select(func.count()).select_from(User)) or 0
+            rows = session.scalars(select(User).order_by(User.username_key)
+                                   .offset((page - 1) * page_size).limit(page_size))
+            return Page(tuple(to_view(u) for u in rows), total, page, page_size)
+
+    def admin_update_user(self, admin: Principal, user_id: str, changes: UserChanges) -> UserView:
+        if not admin.is_admin:
+            raise PermissionDenied("Only administrators may change users.")
+        if changes.role is not None and changes.role not in ROLES:
+            raise InvalidInput("Unknown role.", field_errors={"role": "must be user or admin"})
+        if admin.user_id == user_id and (changes.role == "user" or changes.is_active is False):
+            raise InvalidInput("Administrators cannot demote or deactivate themselves.")
+        with unit_of_work(BIND) as session:
+            user = self._user(session, user_id)
+            if changes.role is not None:
+                user.role = changes.role
+            if changes.is_active is not None:
+                user.is_active = changes.is_active
+            if changes.is_active is False or changes.role is not None:
+                self.issuer.revoke_user(session, user.id, "admin change")
+            user.updated_at = utc(self.clock)
+            view = to_view(user)
+        self._revoked()
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=user_id,
+                          action="update_user", role=changes.role, is_active=changes.is_active)
+        return view
+
+    # -- keys and revocation feed -------------------------------------------------------
+
+    def public_key(self) -> PublicKey:
+        kid, pem = self.keys.active_public()
+        return PublicKey(kid=kid, alg="RS256", pem=pem)
+
+    def jwks(self) -> dict[str, Any]:
+        return self.keys.jwks()
+
+    def revocations_since(self, cursor: int) -> list[Revocation]:
+        with unit_of_work(BIND, readonly=True) as session:
+            return self.issuer.revocations_since(session, cursor)
+
+    def rotate_signing_key(self) -> str:
+        kid = self.keys.rotate()
+        self.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=kid, key="jwt")
+        return kid
+
+    def remove_signing_key(self, kid: str) -> None:
+        try:
+            self.keys.remove(kid)
+        except KeyStoreError as exc:
+            raise NotFound(f"There is no signing key {kid!r}.") from exc
+        with unit_of_work(BIND) as session:
+            self.issuer.feed(session, "kid", kid)
+        self._revoked()
+        self.audit.record(SecurityEvent.KEY_REMOVED, actor="operator", target=kid, key="jwt")

@@ -1,0 +1,1 @@
+"""The ordering module. Everything here is private except ``contract``."""

@@ -1,0 +1,1 @@
+"""The platform kernel: technical capabilities shared by every module; no business rules."""

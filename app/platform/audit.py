@@ -1,0 +1,248 @@
+"""The audit trail: an append-only, hash-chained table of security events, and a log line each.
+
+Each row's ``hash`` is SHA-256 over the previous row's hash and this row's canonical content,
+so editing, deleting or reordering rows breaks the chain, which ``verify_chain`` detects.
+Appends serialise on a one-row head table (a row lock on PostgreSQL, the write lock on SQLite),
+so concurrent writers never fork the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import structlog
+from sqlalchemy import DateTime, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.platform.clock import Clock, SystemClock, utc
+from app.platform.db import db, unit_of_work
+
+log = structlog.get_logger("shop.audit")
+
+GENESIS = "0" * 64
+
+
+class SecurityEvent(StrEnum):
+    """Event names in the style of the OWASP logging vocabulary."""
+
+    LOGIN_SUCCESS = "authn_login_success"
+    LOGIN_FAIL = "authn_login_fail"
+    LOGIN_LOCKED = "authn_login_lock"
+    ACCOUNT_UNLOCKED = "authn_login_unlock"
+    TOKEN_CREATED = "authn_token_created"
+    TOKEN_REFRESHED = "authn_token_refreshed"
+    TOKEN_REUSE = "authn_token_reuse"
+    TOKEN_REVOKED = "authn_token_revoked"
+    TOKEN_INVALID = "authn_token_invalid"
+    PASSWORD_CHANGED = "authn_password_change"
+    MFA_SETUP = "authn_mfa_setup"
+    MFA_ENABLED = "authn_mfa_enabled"
+    MFA_DISABLED = "authn_mfa_disabled"
+    MFA_SUCCESS = "authn_mfa_success"
+    MFA_FAIL = "authn_mfa_fail"
+    MFA_REPLAY = "authn_mfa_replay"
+    BACKUP_CODE_USED = "authn_mfa_backup_code_used"
+    BACKUP_CODES_REGENERATED = "authn_mfa_backup_codes_regenerated"
+    AUTHZ_FAIL = "authz_fail"
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+    USER_DELETED = "user_deleted"
+    USER_EXPORTED = "user_exported"
+    ADMIN_ACTION = "authz_admin"
+    KEY_ROTATED = "crypt_key_rotated"
+    KEY_REMOVED = "crypt_key_removed"
+    DECRYPT_FAIL = "crypt_decrypt_fail"
+    RATE_LIMITED = "excess_rate_limit_exceeded"
+    BREAKER_CHANGED = "sys_circuit_breaker_change"
+    ALERT = "sys_alert"
+
+
+class AuditRecord(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "platform_audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    event: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    target: Mapped[str] = mapped_column(String(128), default="", index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(256), default="")
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "platform_audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+@dataclass
+class AuditContext:
+    request_id: str = ""
+    ip: str = ""
+    user_agent: str = ""
+    actor: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+_context: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)
+
+
+def bind_context(**values: str) -> None:
+    """Set who/where for events recorded in this request or call (merged into any set before)."""
+    current = _context.get() or AuditContext()
+    _context.set(AuditContext(**{**current.__dict__, **values}))
+
+
+def clear_context() -> None:
+    _context.set(None)
+
+
+def _row_digest(prev_hash: str, row: dict[str, Any]) -> str:
+    canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _micros(when: datetime) -> int:
+    # SQLite hands datetimes back without a zone; every value we store is UTC.
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1_000_000)
+
+
+def _hashed_fields(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "seq": record.seq,
+        "occurred_at": _micros(record.occurred_at),
+        "event": record.event,
+        "outcome": record.outcome,
+        "actor": record.actor,
+        "target": record.target,
+        "ip": record.ip,
+        "user_agent": record.user_agent,
+        "request_id": record.request_id,
+        "details": record.details,
+    }
+
+
+class AuditTrail:
+    """Records security events; every module gets this one instance from the composition root."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
+        self._listeners: list[Any] = []
+
+    def subscribe(self, listener: Any) -> None:
+        """``listener(event, outcome, details)`` runs after each record (alerts, metrics)."""
+        self._listeners.append(listener)
+
+    def record(
+        self,
+        event: SecurityEvent | str,
+        *,
+        outcome: str = "success",
+        actor: str | None = None,
+        target: str = "",
+        **details: Any,
+    ) -> None:
+        ctx = _context.get() or AuditContext()
+        record = AuditRecord(
+            occurred_at=utc(self._clock),
+            event=str(event),
+            outcome=outcome,
+            actor=(actor if actor is not None else ctx.actor)[:64],
+            target=str(target)[:128],
+            ip=ctx.ip[:64],
+            user_agent=ctx.user_agent[:256],
+            request_id=ctx.request_id[:64],
+            details=json.dumps(details, sort_keys=True, default=str),
+        )
+        self._append(record)
+        (log.warning if outcome == "failure" else log.info)(
+            "audit", audit_event=record.event, outcome=outcome, actor=record.actor,
+            target=record.target, ip=record.ip, user_agent=record.user_agent, details=details,
+        )
+        for listener in self._listeners:
+            listener(record.event, outcome, {"actor": record.actor, "target": record.target,
+                                             **details})
+
+    def _append(self, record: AuditRecord) -> None:
+        with unit_of_work(None) as session:
+            session.execute(update(AuditHead).where(AuditHead.id == 1)
+                            .values(seq=AuditHead.seq + 1))
+            head = session.get(AuditHead, 1)
+            if head is None:  # first event ever: the head row is created under the write lock
+                head = AuditHead(id=1, seq=1, hash=GENESIS)
+                session.add(head)
+                session.flush()
+            record.seq = head.seq
+            record.prev_hash = head.hash
+            record.hash = _row_digest(head.hash, _hashed_fields(record))
+            head.hash = record.hash
+            session.add(record)
+
+    def recent(self, limit: int = 50, event_prefix: str = "") -> list[dict[str, Any]]:
+        with unit_of_work(None, readonly=True) as session:
+            query = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
+            if event_prefix:
+                query = query.where(AuditRecord.event.startswith(event_prefix))
+            return [_as_dict(r) for r in session.scalars(query)]
+
+    def for_actor_or_target(self, user_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        with unit_of_work(None, readonly=True) as session:
+            query = (select(AuditRecord)
+                     .where((AuditRecord.actor == user_id) | (AuditRecord.target == user_id))
+                     .order_by(AuditRecord.seq.desc()).limit(limit))
+            return [_as_dict(r) for r in session.scalars(query)]
+
+
+def _as_dict(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "seq": record.seq,
+        "occurred_at": record.occurred_at.isoformat(),
+        "event": record.event,
+        "outcome": record.outcome,
+        "actor": record.actor,
+        "target": record.target,
+        "ip": record.ip,
+        "user_agent": record.user_agent,
+        "request_id": record.request_id,
+        "details": json.loads(record.details),
+    }
+
+
+def iter_chain(batch: int = 1000) -> Iterator[AuditRecord]:
+    last = 0
+    while True:
+        with unit_of_work(None, readonly=True) as session:
+            rows = list(session.scalars(select(AuditRecord).where(AuditRecord.seq > last)
+                                        .order_by(AuditRecord.seq).limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def verify_chain() -> tuple[int, int | None]:
+    """``(rows checked, first broken seq or None)``."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    for record in iter_chain():
+        count += 1
+        ok = (record.seq == expected_seq and record.prev_hash == prev
+              and record.hash == _row_digest(prev, _hashed_fields(record)))
+        if not ok:
+            return count, record.seq
+        prev, expected_seq = record.hash, record.seq + 1
+    return count, None

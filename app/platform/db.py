@@ -1,0 +1,99 @@
+"""Database setup: one SQLAlchemy bind per module, SQLite tuned for concurrent writers.
+
+Each module keeps its tables on its own bind (``__bind_key__``), so production can give every
+module its own database with nothing but configuration. The platform's own tables (the audit
+trail) use the default bind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session
+
+MODULE_BINDS = ("identity", "catalog", "ordering")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def init_app(app: Flask, urls: dict[str | None, str]) -> None:
+    app.config["SQLALCHEMY_DATABASE_URI"] = urls[None]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(urls[None])
+    app.config["SQLALCHEMY_BINDS"] = {
+        key: {"url": url, **_engine_options(url)}
+        for key, url in urls.items()
+        if key is not None
+    }
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                _tune_sqlite(engine)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers, and ``BEGIN IMMEDIATE`` so writers queue instead of failing.
+
+    pysqlite opens transactions lazily and as DEFERRED; two transactions that read and then
+    write would deadlock and one would get ``database is locked`` at once. Taking the write
+    lock at BEGIN makes SQLite behave like a row-locking database for our short transactions.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        readonly = connection.get_execution_options().get("shop_readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Session]:
+    """A short transaction on one module's database, committed on success.
+
+    Independent of the request's scoped session, so that a module's work and the audit trail
+    commit on their own and a failure in one never rolls back the other. ``readonly`` lets
+    SQLite readers run beside a writer instead of queueing behind it.
+    """
+    engine = db.engines[bind]
+    if readonly:
+        engine = engine.execution_options(shop_readonly=True)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def ping_databases() -> dict[str | None, str]:
+    """``{bind: "ok" | "unavailable (ErrorType)"}`` for every engine (readiness probe)."""
+    results: dict[str | None, str] = {}
+    for bind, engine in db.engines.items():
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            results[bind] = "ok"
+        except Exception as exc:  # any failure means not ready; its type is enough to report
+            results[bind] = f"unavailable ({type(exc).__name__})"
+    return results

@@ -1,0 +1,139 @@
+"""One mapping from errors to RFC 9457 problem responses; no stack trace ever leaves.
+
+Contract errors map by their stable ``code``; HTTP errors raised by Flask/Werkzeug keep their
+status; anything else is logged with the request id and answered with a bare 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from app.kernel import ContractError
+
+log = structlog.get_logger("shop.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+# Contract error code -> HTTP status. The gRPC table lives beside the gRPC transport.
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid_input": 400,
+    "unauthenticated": 401,
+    "permission_denied": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "insufficient_stock": 409,
+    "rate_limited": 429,
+    "unavailable": 503,
+    "internal": 500,
+}
+
+
+class Problem(Exception):
+    """An HTTP problem raised by the web layer itself (validation, authentication...)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        errors: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title
+        self.errors = errors or {}
+        self.headers = headers or {}
+        self.code = code
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    code: str | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://shop.local/problems/{code or status}",
+        "title": title or _title(status),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def contract_error_response(error: ContractError) -> Response:
+    status = STATUS_BY_CODE.get(error.code, 500)
+    if status == 500:
+        return _internal_error(error)
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
+    return problem_response(
+        status, error.detail or error.code, errors=error.field_errors, code=error.code,
+        headers=headers,
+    )
+
+
+def _internal_error(error: BaseException) -> Response:
+    log.error("unhandled_error", error_type=type(error).__name__, path=request.path,
+              exc_info=error)
+    return problem_response(500, "The shop could not complete this request.", code="internal")
+
+
+def init_app(app: Flask, html_handler: Any = None) -> None:
+    """Register the handlers. ``html_handler(status, detail)`` renders pages for the UI."""
+
+    def wants_html() -> bool:
+        return html_handler is not None and not request.path.startswith(("/api/", "/.well-known"))
+
+    @app.errorhandler(Problem)
+    def _problem(error: Problem) -> Response:
+        if wants_html():
+            return html_handler(error.status, error.detail)
+        return problem_response(error.status, error.detail, title=error.title,
+                                errors=error.errors, headers=error.headers, code=error.code)
+
+    @app.errorhandler(ContractError)
+    def _contract(error: ContractError) -> Response:
+        if wants_html():
+            return html_handler(STATUS_BY_CODE.get(error.code, 500), error.detail)
+        return contract_error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        status = error.code or 500
+        if wants_html():
+            return html_handler(status, error.description or "")
+        headers = dict(error.get_headers()) if status in (405, 429) else {}
+        headers.pop("Content-Type", None)
+        return problem_response(status, error.description or _title(status), headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if wants_html():
+            log.error("unhandled_error", error_type=type(error).__name__, exc_info=error)
+            return html_handler(500, "Something went wrong on our side.")
+        return _internal_error(error)

@@ -1,0 +1,65 @@
+"""The HTTP edge: request ids, content-type and body checks before any view runs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+import structlog
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.platform import audit
+from app.platform.errors import Problem
+
+log = structlog.get_logger("shop.http")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(12)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+        audit.bind_context(
+            request_id=g.request_id,
+            ip=request.remote_addr or "",
+            user_agent=request.headers.get("User-Agent", "")[:256],
+        )
+        if request.path.startswith(api_prefixes):
+            _check_api_body()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        log.info("request", method=request.method, path=request.path,
+                 status=response.status_code, duration_ms=round(elapsed * 1000, 2))
+        return response
+
+
+def _check_api_body() -> None:
+    """JSON only: another content type is 415; malformed JSON or invalid UTF-8 is 400."""
+    if request.method not in _BODY_METHODS:
+        return
+    length = request.content_length
+    has_body = bool(length) or request.headers.get("Transfer-Encoding") == "chunked"
+    if not has_body:
+        return
+    if request.mimetype != "application/json":
+        raise Problem(415, "Request bodies must be application/json.")
+    max_length = request.max_content_length
+    if max_length is not None and length is not None and length > max_length:
+        raise Problem(413, "The request body is too large.")
+    try:
+        request.get_json()
+    except RequestEntityTooLarge as exc:
+        raise Problem(413, "The request body is too large.") from exc
+    except HTTPException as exc:  # BadRequest for malformed JSON or invalid UTF-8
+        raise Problem(400, "The request body is not valid JSON.") from exc

@@ -1,0 +1,15 @@
+"""The web layer: the REST API, the server-rendered UI, health probes."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.bootstrap import Services
+from app.web import health
+from app.web.api import init_api, init_docs
+
+
+def init_web(app: Flask, services: Services) -> None:
+    app.register_blueprint(health.blueprint(services))
+    init_api(app, services)
+    init_docs(app)

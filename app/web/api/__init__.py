@@ -1,0 +1,22 @@
+"""The REST API: one blueprint per resource, all built from the composition root's services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.bootstrap import Services
+from app.web.api import openapi, tokens, users
+from app.web.api.auth import BearerProtector
+from app.web.api.guards import Guards
+
+
+def init_api(app: Flask, services: Services) -> Guards:
+    guards = Guards.build(BearerProtector(services.verifier.validator, services.audit))
+    for module in (users, tokens):
+        app.register_blueprint(module.blueprint(services, guards))
+    return guards
+
+
+def init_docs(app: Flask) -> None:
+    """Register the OpenAPI routes last, once every validated view exists."""
+    openapi.register(app)

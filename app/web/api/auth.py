@@ -1,0 +1,75 @@
+"""Bearer authentication for the API: Authlib's Flask resource protector over our validator.
+
+Only ``Authorization: Bearer`` authenticates the API; cookies never do. A missing or bad token
+is 401, an authenticated caller without the right role is 403.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2 import OAuth2Error
+from flask import g
+
+from app.kernel import Principal
+from app.platform import audit as audit_context
+from app.platform.access_tokens import AccessTokenValidator, to_principal
+from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.errors import Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="shop", error="invalid_token"'}
+
+
+class BearerProtector(ResourceProtector):  # type: ignore[misc]
+    def __init__(self, validator: AccessTokenValidator, audit: AuditTrail) -> None:
+        super().__init__()
+        self.register_token_validator(validator)
+        self.audit = audit
+
+    def raise_error_response(self, error: OAuth2Error) -> None:
+        if error.error != "missing_authorization":
+            self.audit.record(SecurityEvent.TOKEN_INVALID, outcome="failure", kind="access")
+        raise Problem(401, "A valid bearer access token is required.",
+                      headers=UNAUTHORIZED_HEADERS, code="unauthenticated")
+
+    def principal(self) -> Principal:
+        try:
+            token = self.acquire_token()
+        except OAuth2Error as error:
+            self.raise_error_response(error)
+            raise  # unreachable: raise_error_response always raises
+        principal = to_principal(token)
+        g.principal = principal
+        audit_context.bind_context(actor=principal.user_id)
+        return principal
+
+
+def make_guards(protector: BearerProtector, audit: AuditTrail) -> tuple[
+        Callable[[F], F], Callable[[F], F]]:
+    """``(authenticated, admin_only)`` decorators; the view receives ``principal=``."""
+
+    def authenticated(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, principal=protector.principal(), **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def admin_only(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = protector.principal()
+            if not principal.is_admin:
+                audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
+                             actor=principal.user_id, target=view.__name__)
+                raise Problem(403, "This action needs an administrator.", code="forbidden")
+            return view(*args, principal=principal, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return authenticated, admin_only

@@ -1,0 +1,21 @@
+"""The decorators that API views use to require a caller (built once per app)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.web.api.auth import BearerProtector, make_guards
+
+
+@dataclass(frozen=True)
+class Guards:
+    protector: BearerProtector
+    authenticated: Callable[[Any], Any]
+    admin_only: Callable[[Any], Any]
+
+    @classmethod
+    def build(cls, protector: BearerProtector) -> Guards:
+        authenticated, admin_only = make_guards(protector, protector.audit)
+        return cls(protector, authenticated, admin_only)

@@ -1,0 +1,98 @@
+"""Request and response models of the identity endpoints (validation and OpenAPI in one)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    # Unknown fields are refused, which also shuts the door on mass assignment.
+    model_config = ConfigDict(extra="forbid", str_max_length=4096)
+
+
+class RegisterIn(Strict):
+    username: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    email: str
+    role: Literal["user", "admin"]
+    is_active: bool
+    two_factor_enabled: bool
+    created_at: str
+
+
+class UserList(BaseModel):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[UserOut]
+
+
+class ProfileIn(Strict):
+    email: str = Field(min_length=3, max_length=254)
+
+
+class PasswordChangeIn(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginIn(Strict):
+    username: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenPairOut(BaseModel):
+    access: str
+    refresh: str
+    token_type: str = "Bearer"
+    expires_in: int
+
+
+class TwoFactorChallengeOut(BaseModel):
+    requires_2fa: Literal[True]
+    login_ticket: str
+    expires_in: int
+
+
+class RefreshIn(Strict):
+    refresh: str = Field(min_length=1, max_length=512)
+
+
+class RevokeIn(Strict):
+    refresh: str | None = Field(default=None, max_length=512)
+
+
+class PublicKeyOut(BaseModel):
+    public_key: str
+    kid: str
+    alg: Literal["RS256"]
+
+
+class AdminUserPatch(Strict):
+    role: Literal["user", "admin"] | None = None
+    is_active: bool | None = None
+
+
+class PageQuery(Strict):
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class Empty(BaseModel):
+    pass
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: dict[str, str] | None = None

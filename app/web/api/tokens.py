@@ -1,0 +1,73 @@
+"""Login, refresh, logout and the public key set."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, Response
+from spectree import Response as Resp
+
+from app.bootstrap import Services
+from app.identity.contract import LoginResult
+from app.kernel import Principal
+from app.web.api import schemas as s
+from app.web.api.common import body, json_response
+from app.web.api.guards import Guards
+from app.web.api.openapi import spec
+
+PUBLIC_CACHE = "public, max-age=300"
+
+
+def login_payload(result: LoginResult) -> dict[str, object]:
+    if result.tokens is not None:
+        return asdict(result.tokens)
+    return {"requires_2fa": True, "login_ticket": result.login_ticket,
+            "expires_in": result.expires_in}
+
+
+def blueprint(services: Services, guards: Guards) -> Blueprint:
+    bp = Blueprint("api_tokens", __name__)
+    identity = services.identity
+
+    @bp.post("/api/token/")
+    @spec.validate(json=s.LoginIn, resp=Resp(HTTP_200=s.TokenPairOut, HTTP_401=s.Problem),
+                   tags=["tokens"])
+    def login() -> Response:
+        data = body()
+        return json_response(login_payload(identity.login(data.username, data.password)))
+
+    @bp.post("/api/token/refresh/")
+    @spec.validate(json=s.RefreshIn, resp=Resp(HTTP_200=s.TokenPairOut, HTTP_401=s.Problem),
+                   tags=["tokens"])
+    def refresh() -> Response:
+        return json_response(asdict(identity.refresh(body().refresh)))
+
+    @bp.post("/api/token/revoke/")
+    @guards.authenticated
+    @spec.validate(json=s.RevokeIn, resp=Resp(HTTP_204=None, HTTP_401=s.Problem),
+                   tags=["tokens"], security={"bearer": []})
+    def revoke(principal: Principal) -> Response:
+        identity.logout(principal, body().refresh)
+        return Response(status=204)
+
+    @bp.post("/api/token/revoke-all/")
+    @guards.authenticated
+    @spec.validate(resp=Resp(HTTP_204=None, HTTP_401=s.Problem), tags=["tokens"],
+                   security={"bearer": []})
+    def revoke_all(principal: Principal) -> Response:
+        identity.logout_everywhere(principal.user_id)
+        return Response(status=204)
+
+    @bp.get("/api/auth/public-key/")
+    @spec.validate(resp=Resp(HTTP_200=s.PublicKeyOut), tags=["keys"])
+    def public_key() -> Response:
+        key = identity.public_key()
+        return json_response({"public_key": key.pem, "kid": key.kid, "alg": key.alg},
+                             cache=PUBLIC_CACHE)
+
+    @bp.get("/.well-known/jwks.json")
+    @spec.validate(tags=["keys"])
+    def jwks() -> Response:
+        return json_response(identity.jwks(), cache=PUBLIC_CACHE)
+
+    return bp

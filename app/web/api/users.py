@@ -1,0 +1,81 @@
+"""Registration, the caller's own profile, and user administration."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, Response
+from spectree import Response as Resp
+
+from app.bootstrap import Services
+from app.identity.contract import UserChanges
+from app.kernel import Principal
+from app.web.api import schemas as s
+from app.web.api.common import body, json_response, page_response, query
+from app.web.api.guards import Guards
+from app.web.api.openapi import spec
+
+BEARER = {"bearer": []}
+
+
+def blueprint(services: Services, guards: Guards) -> Blueprint:
+    bp = Blueprint("api_users", __name__)
+    identity = services.identity
+
+    @bp.post("/api/users/")
+    @spec.validate(json=s.RegisterIn,
+                   resp=Resp(HTTP_201=s.UserOut, HTTP_400=s.Problem, HTTP_409=s.Problem),
+                   tags=["users"])
+    def register() -> Response:
+        data = body()
+        user = identity.register(data.username, data.email, data.password)
+        return json_response(asdict(user), 201)
+
+    @bp.get("/api/users/me/")
+    @guards.authenticated
+    @spec.validate(resp=Resp(HTTP_200=s.UserOut), tags=["users"], security=BEARER)
+    def me(principal: Principal) -> Response:
+        return json_response(asdict(identity.get_user(principal.user_id)))
+
+    @bp.patch("/api/users/me/")
+    @guards.authenticated
+    @spec.validate(json=s.ProfileIn, resp=Resp(HTTP_200=s.UserOut, HTTP_400=s.Problem),
+                   tags=["users"], security=BEARER)
+    def update_me(principal: Principal) -> Response:
+        return json_response(asdict(identity.update_email(principal.user_id, body().email)))
+
+    @bp.post("/api/users/me/password/")
+    @guards.authenticated
+    @spec.validate(json=s.PasswordChangeIn, resp=Resp(HTTP_204=None, HTTP_400=s.Problem),
+                   tags=["users"], security=BEARER)
+    def change_password(principal: Principal) -> Response:
+        data = body()
+        identity.change_password(principal, data.current_password, data.new_password)
+        return Response(status=204)
+
+    @bp.get("/api/users/")
+    @guards.admin_only
+    @spec.validate(query=s.PageQuery, resp=Resp(HTTP_200=s.UserList), tags=["admin"],
+                   security=BEARER)
+    def list_users(principal: Principal) -> Response:
+        q = query()
+        return page_response(identity.list_users(q.page, q.page_size))
+
+    @bp.patch("/api/users/<user_id>/")
+    @guards.admin_only
+    @spec.validate(json=s.AdminUserPatch, resp=Resp(HTTP_200=s.UserOut, HTTP_404=s.Problem),
+                   tags=["admin"], security=BEARER)
+    def admin_update(principal: Principal, user_id: str) -> Response:
+        data = body()
+        changes = UserChanges(role=data.role, is_active=data.is_active)
+        return json_response(asdict(identity.admin_update_user(principal, user_id, changes)))
+
+    @bp.post("/api/users/<user_id>/revoke-tokens/")
+    @guards.admin_only
+    @spec.validate(resp=Resp(HTTP_204=None, HTTP_404=s.Problem), tags=["admin"],
+                   security=BEARER)
+    def admin_revoke(principal: Principal, user_id: str) -> Response:
+        identity.logout_everywhere(user_id, actor=principal.user_id)
+        return Response(status=204)
+
+    return bp

@@ -1,0 +1,3 @@
+from app.platform.migrations import run_env
+
+run_env("identity")

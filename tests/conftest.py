@@ -1,0 +1,121 @@
+"""Shared fixtures: an app per test on its own SQLite file (or PostgreSQL), a controlled clock.
+
+The signing key is RSA-4096 as in production, generated once per test session and copied
+into each test's key directory. The test profile lowers PBKDF2 iterations so the suite stays
+fast; ``tests/unit/test_passwords.py`` proves the production parameters.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.bootstrap import Services
+from app.config import Settings
+from app.identity.signing import SigningKeyStore, generate_private_pem
+from app.platform.clock import FrozenClock
+from app.platform.db import db
+from tests.support import Api
+
+TEST_ITERATIONS = 1_000
+
+
+@pytest.fixture(scope="session")
+def signing_pem() -> bytes:
+    return generate_private_pem()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_POSTGRES_URL") or None
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    import time
+
+    return FrozenClock(time.time())
+
+
+@pytest.fixture
+def settings(tmp_path: Path, signing_pem: bytes, clock: FrozenClock) -> Settings:
+    keys_dir = tmp_path / "jwt-keys"
+    keys_dir.mkdir(mode=0o700)
+    SigningKeyStore(keys_dir, clock, retire_grace=930).rotate(signing_pem)
+    return Settings(
+        profile="test",
+        instance_path=tmp_path,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        database_url=f"sqlite:///{tmp_path / 'shop.sqlite3'}",
+        jwt_keys_dir=keys_dir,
+        password_hash_iterations=TEST_ITERATIONS,
+        revocation_poll_seconds=0.0,
+        log_level="WARNING",
+    )
+
+
+def make_app(settings: Settings, clock: FrozenClock) -> Flask:
+    app = create_app(settings, clock=clock)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
+    app = make_app(settings, clock)
+    yield app
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def services(app: Flask) -> Services:
+    return app.extensions["shop.services"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def api(client: FlaskClient, services: Services) -> Api:
+    return Api(client, services)
+
+
+@pytest.fixture
+def pg_settings(settings: Settings, postgres_url: str | None) -> Iterator[Settings]:
+    """Settings pointing at a fresh PostgreSQL schema-less database namespace."""
+    if not postgres_url:
+        pytest.skip("TEST_POSTGRES_URL is not set: PostgreSQL tests need a server")
+    from sqlalchemy import create_engine, text
+
+    name = "shop_" + uuid.uuid4().hex[:12]
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_url.rsplit("/", 1)[0] + "/" + name
+    yield settings.with_(database_url=url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def copy_keys(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def _copy(src: Path) -> Path:
+        dst = tmp_path / f"keys-{uuid.uuid4().hex[:6]}"
+        shutil.copytree(src, dst)
+        return dst
+
+    return _copy
