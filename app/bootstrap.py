@@ -18,6 +18,7 @@ from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
+from app.platform.crypto import KeyRingLoader
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Services:
     audit: AuditTrail
     identity: IdentityService
     verifier: AccessTokenVerifier
+    keyrings: KeyRingLoader
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
 
@@ -34,6 +36,9 @@ class Services:
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     clock = clock or SystemClock()
     audit = AuditTrail(clock)
+    keyrings = KeyRingLoader(
+        settings.extra, None if settings.is_production else settings.instance_path / "field-keys"
+    )
     revoked_hooks: list[object] = []
 
     def on_revoked() -> None:
@@ -54,4 +59,4 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     revoked_hooks.append(verifier.revocations.invalidate)
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier)
+                    verifier=verifier, keyrings=keyrings)
