@@ -36,7 +36,7 @@ def test_rotation_new_primary_encrypts_old_still_decrypts() -> None:
     assert not rotated.needs_reencryption(rotated.encrypt("value"))
 
 
-@pytest.mark.parametrize("position", [5, 20, -1])
+@pytest.mark.parametrize("position", [5, 20, -3])
 def test_attack_flipped_byte_fails_closed(position: int) -> None:
     r = ring(new_key())
     token = r.encrypt("4111-1111")
