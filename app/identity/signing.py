@@ -148,7 +148,7 @@ class SigningKeyStore:
 
     def describe(self) -> list[dict[str, Any]]:
         state = self._load()
-        rows = [{"kid": state.active, "status": "active"}]
+        rows: list[dict[str, Any]] = [{"kid": state.active, "status": "active"}]
         rows += [{"kid": k, "status": "retired", "retired_at": at,
                   "published": self._published(at)} for k, at in state.retired.items()]
         return rows
