@@ -25,7 +25,7 @@ setup: install ## Install, migrate, create development keys and seed demo data
 	$(FLASK) schema upgrade
 	$(FLASK) seed
 
-run: install ## Set everything up (migrate, keys, demo data) and serve on http://127.0.0.1:$(PORT)
+run: install ## Set everything up (migrate, keys, demo data) and serve on http://127.0.0.1:8000 (PORT overrides)
 	PORT=$(PORT) bin/start
 
 test: install ## Run the whole test suite
