@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from app.catalog.contract import CatalogService
+from app.catalog.wiring import build_catalog
 from app.config import Settings
 from app.identity.contract import IdentityService
 from app.identity.wiring import build_identity
@@ -58,5 +59,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         poll_interval=settings.revocation_poll_seconds,
     )
     revoked_hooks.append(verifier.revocations.invalidate)
+    catalog = cast(CatalogService,
+                   InProcessBoundary("catalog", build_catalog(audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings)
+                    verifier=verifier, keyrings=keyrings, catalog=catalog)
