@@ -15,6 +15,7 @@ from app.config import Settings
 from app.identity.contract import IdentityService
 from app.identity.wiring import build_identity
 from app.ordering.contract import OrderingService
+from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
 from app.platform.boundary import InProcessBoundary
@@ -61,5 +62,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     revoked_hooks.append(verifier.revocations.invalidate)
     catalog = cast(CatalogService,
                    InProcessBoundary("catalog", build_catalog(audit=audit, clock=clock)))
+    ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
+        identity=identity, catalog=catalog, keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings, catalog=catalog)
+                    verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering)
