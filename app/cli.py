@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.bootstrap import Services
 from app.identity.contract import UserChanges
 from app.kernel import ContractError, Principal
-from app.platform.audit import verify_chain
+from app.platform.audit import SecurityEvent, verify_chain
+from app.platform.crypto import KeyConfigError
 from app.platform.migrations import check_all, upgrade_all
 from app.seed import seed_users
 
@@ -27,6 +29,43 @@ def _read_password(confirm: bool = True) -> str:
 
 def _fail(error: ContractError) -> None:
     raise click.ClickException(error.detail or error.code)
+
+
+def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
+    """Key-ring purpose -> the owning module's contract method that re-encrypts its rows
+    under the ring's primary key (returns how many rows changed). One line per purpose."""
+    rotations: dict[str, Callable[[], int]] = {}
+    if services.ordering is not None:
+        rotations["order_user"] = services.ordering.reencrypt_user_references
+    return rotations
+
+
+def rotate_field_command(services: Services) -> click.Command:
+    @click.command("rotate-field")
+    @with_appcontext
+    @click.argument("purpose")
+    @click.option("--reencrypt-only", is_flag=True,
+                  help="Do not add a key (production: configure the new primary first).")
+    def rotate_field(purpose: str, reencrypt_only: bool) -> None:
+        """Make a new primary field key for PURPOSE and re-encrypt its rows under it."""
+        rotations = field_rotations(services)
+        if purpose not in rotations:
+            raise click.ClickException(f"unknown purpose {purpose!r}; one of "
+                                       + ", ".join(sorted(rotations)))
+        try:
+            kid = (services.keyrings.ring(purpose).primary_kid if reencrypt_only
+                   else services.keyrings.add_dev_primary(purpose))
+        except KeyConfigError as error:
+            raise click.ClickException(str(error)) from None
+        try:
+            count = rotations[purpose]()
+        except ContractError as error:
+            _fail(error)
+        services.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=purpose,
+                              kid=kid, reencrypted=count)
+        click.echo(f"{purpose}: primary key {kid}, {count} rows re-encrypted")
+
+    return rotate_field
 
 
 def init_app(app: Flask, services: Services) -> None:
@@ -86,6 +125,8 @@ def init_app(app: Flask, services: Services) -> None:
         except ContractError as error:
             _fail(error)
         click.echo(f"removed key {kid}")
+
+    keys.add_command(rotate_field_command(services))
 
     @audit.command("verify")
     def audit_verify() -> None:
