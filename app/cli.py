@@ -15,7 +15,7 @@ from app.kernel import ContractError, Principal
 from app.platform.audit import SecurityEvent, verify_chain
 from app.platform.crypto import KeyConfigError
 from app.platform.migrations import check_all, upgrade_all
-from app.seed import seed_users
+from app.seed import seed_demo
 
 OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cli",
                      issued_at=0, expires_at=0)
@@ -153,7 +153,7 @@ def init_app(app: Flask, services: Services) -> None:
     @app.cli.command("seed")
     def seed() -> None:
         """Idempotent demo data; prints the demo credentials."""
-        creds = seed_users(services)
+        creds = seed_demo(services)
         click.echo("Demo accounts (development only):")
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
