@@ -17,7 +17,7 @@ from app.bootstrap import Services
 from app.catalog.contract import CatalogService, ProductDraft, ProductExists, ProductQuery
 from app.identity.contract import AccountExists, IdentityService, UserChanges
 from app.kernel import Principal
-from app.ordering.contract import OrderItem, OrderingService
+from app.ordering.contract import OrderingService, OrderItem
 
 SEED_OPERATOR = Principal(user_id="seed", role="admin", jti="seed", session_id="seed",
                           issued_at=0, expires_at=0)
