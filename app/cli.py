@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app.bootstrap import Services
-from app.identity.contract import UserChanges
+from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
 from app.platform.audit import SecurityEvent, verify_chain
 from app.platform.crypto import KeyConfigError
@@ -21,14 +21,76 @@ OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cl
                      issued_at=0, expires_at=0)
 
 
-def _read_password(confirm: bool = True) -> str:
+def _read_password() -> str:
     if sys.stdin.isatty():
-        return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
     return sys.stdin.readline().rstrip("\n")
 
 
-def _fail(error: ContractError) -> None:
-    raise click.ClickException(error.detail or error.code)
+def _user_id(identity: IdentityService, username: str) -> str:
+    page = 1
+    while True:
+        batch = identity.list_users(page, 100)
+        for user in batch.items:
+            if user.username.casefold() == username.casefold():
+                return user.id
+        if page * 100 >= batch.total:
+            raise click.ClickException(f"no user {username!r}")
+        page += 1
+
+
+def users_group(identity: IdentityService) -> AppGroup:
+    users = AppGroup("users", help="Accounts and incident response.")
+
+    @users.command("create-admin")
+    @click.option("--username", required=True)
+    @click.option("--email", required=True)
+    def create_admin(username: str, email: str) -> None:
+        """Create an administrator; the password is read from standard input."""
+        try:
+            user = identity.register(username, email, _read_password())
+            identity.admin_update_user(OPERATOR, user.id, UserChanges(role="admin"))
+        except ContractError as error:
+            raise click.ClickException(error.detail or error.code) from None
+        click.echo(f"created admin {username}")
+
+    @users.command("revoke-tokens")
+    @click.argument("username")
+    def revoke_tokens(username: str) -> None:
+        """End every session of a user now."""
+        identity.logout_everywhere(_user_id(identity, username), actor="operator")
+        click.echo(f"revoked every token of {username}")
+
+    @users.command("deactivate")
+    @click.argument("username")
+    def deactivate(username: str) -> None:
+        """Deactivate an account (and end its sessions)."""
+        identity.admin_update_user(OPERATOR, _user_id(identity, username),
+                                   UserChanges(is_active=False))
+        click.echo(f"deactivated {username}")
+
+    return users
+
+
+def keys_group(identity: IdentityService) -> AppGroup:
+    keys = AppGroup("keys", help="Key management.")
+
+    @keys.command("rotate-jwt")
+    def rotate_jwt() -> None:
+        """Make a new signing key; the old one verifies until its tokens expire."""
+        click.echo(f"new active key {identity.rotate_signing_key()}")
+
+    @keys.command("remove-jwt")
+    @click.argument("kid")
+    def remove_jwt(kid: str) -> None:
+        """Remove a (compromised) key at once: its tokens fail from now on."""
+        try:
+            identity.remove_signing_key(kid)
+        except ContractError as error:
+            raise click.ClickException(error.detail or error.code) from None
+        click.echo(f"removed key {kid}")
+
+    return keys
 
 
 def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
@@ -60,7 +122,7 @@ def rotate_field_command(services: Services) -> click.Command:
         try:
             count = rotations[purpose]()
         except ContractError as error:
-            _fail(error)
+            raise click.ClickException(error.detail or error.code) from None
         services.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=purpose,
                               kid=kid, reencrypted=count)
         click.echo(f"{purpose}: primary key {kid}, {count} rows re-encrypted")
@@ -68,65 +130,9 @@ def rotate_field_command(services: Services) -> click.Command:
     return rotate_field
 
 
-def init_app(app: Flask, services: Services) -> None:
-    identity = services.identity
-    users = AppGroup("users", help="Accounts and incident response.")
-    keys = AppGroup("keys", help="Key management.")
+def operations_group() -> list[AppGroup]:
     audit = AppGroup("audit", help="The audit trail.")
     schema = AppGroup("schema", help="Database schema (one migration history per module).")
-
-    def find(username: str) -> str:
-        for page in range(1, 10_000):
-            batch = identity.list_users(page, 100)
-            for user in batch.items:
-                if user.username.casefold() == username.casefold():
-                    return user.id
-            if page * 100 >= batch.total:
-                break
-        raise click.ClickException(f"no user {username!r}")
-
-    @users.command("create-admin")
-    @click.option("--username", required=True)
-    @click.option("--email", required=True)
-    def create_admin(username: str, email: str) -> None:
-        """Create an administrator; the password is read from standard input."""
-        try:
-            user = identity.register(username, email, _read_password())
-            identity.admin_update_user(OPERATOR, user.id, UserChanges(role="admin"))
-        except ContractError as error:
-            _fail(error)
-        click.echo(f"created admin {username}")
-
-    @users.command("revoke-tokens")
-    @click.argument("username")
-    def revoke_tokens(username: str) -> None:
-        """End every session of a user now."""
-        identity.logout_everywhere(find(username), actor="operator")
-        click.echo(f"revoked every token of {username}")
-
-    @users.command("deactivate")
-    @click.argument("username")
-    def deactivate(username: str) -> None:
-        """Deactivate an account (and end its sessions)."""
-        identity.admin_update_user(OPERATOR, find(username), UserChanges(is_active=False))
-        click.echo(f"deactivated {username}")
-
-    @keys.command("rotate-jwt")
-    def rotate_jwt() -> None:
-        """Make a new signing key; the old one verifies until its tokens expire."""
-        click.echo(f"new active key {identity.rotate_signing_key()}")
-
-    @keys.command("remove-jwt")
-    @click.argument("kid")
-    def remove_jwt(kid: str) -> None:
-        """Remove a (compromised) key at once: its tokens fail from now on."""
-        try:
-            identity.remove_signing_key(kid)
-        except ContractError as error:
-            _fail(error)
-        click.echo(f"removed key {kid}")
-
-    keys.add_command(rotate_field_command(services))
 
     @audit.command("verify")
     def audit_verify() -> None:
@@ -150,6 +156,10 @@ def init_app(app: Flask, services: Services) -> None:
             raise click.ClickException(f"models and migrations disagree: {diff}")
         click.echo("models and migrations agree")
 
+    return [audit, schema]
+
+
+def init_app(app: Flask, services: Services) -> None:
     @app.cli.command("seed")
     def seed() -> None:
         """Idempotent demo data; prints the demo credentials."""
@@ -158,5 +168,8 @@ def init_app(app: Flask, services: Services) -> None:
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
 
-    for group in (users, keys, audit, schema):
+    keys = keys_group(services.identity)
+    keys.add_command(rotate_field_command(services))
+    groups = [users_group(services.identity), keys, *operations_group()]
+    for group in groups:
         app.cli.add_command(group)
