@@ -137,6 +137,13 @@ class OrderingService(Protocol):
         """
         ...
 
+    def forget_user(self, user_id: str) -> int:
+        """Erasure (GDPR): keep the user's orders for accounting but make them unlinkable to
+        the person: each gets its own pseudonymous owner ``erased:<order id>`` (encrypted and
+        indexed like any owner) and the user's idempotency keys are dropped. Returns how many
+        orders changed. Idempotent (a second call finds nothing)."""
+        ...
+
     def reencrypt_user_references(self) -> int:
         """Operator: re-encrypt every user reference not under the primary key of the
         ``order_user`` ring; returns how many rows changed. The blind index is unaffected.

@@ -251,6 +251,20 @@ class DatabaseOrderingService:
 
     # -- operations ---------------------------------------------------------------------
 
+    def forget_user(self, user_id: str) -> int:
+        index = self.refs.index(user_id)
+        with unit_of_work(BIND) as session:
+            orders = list(session.scalars(select(Order).where(Order.user_index == index)
+                                          .with_for_update()))
+            for stored in orders:
+                pseudonym = f"erased:{stored.id}"
+                stored.user_ref = self.refs.seal(pseudonym, stored.id)
+                stored.user_index = self.refs.index(pseudonym)
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_index == index))
+        self.audit.record(SecurityEvent.USER_DELETED, actor="system", target=user_id,
+                          module="ordering", orders_unlinked=len(orders))
+        return len(orders)
+
     def reencrypt_user_references(self) -> int:
         ring = self.refs.reload()
         prefix = f"v1.{ring.primary_kid}."

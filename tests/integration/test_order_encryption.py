@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from app.bootstrap import Services
 from app.platform.db import db
-from tests.shop_helpers import add_product, order
+from tests.shop_helpers import add_product, order, principal
 from tests.support import Api
 
 
@@ -107,3 +107,19 @@ def test_key_rotation_keeps_every_order_readable_and_findable(
 def test_rotate_field_refuses_unknown_purpose(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["keys", "rotate-field", "nonsense"])
     assert result.exit_code != 0 and "unknown purpose" in result.output
+
+
+def test_forget_user_keeps_orders_but_unlinks_them(api: Api, app: Flask, services: Services,
+                                                   placed: dict) -> None:
+    assert services.ordering is not None
+    alice, admin_view = placed["alice"], principal("ops", role="admin")
+    assert services.ordering.forget_user(alice["id"]) == 2
+    assert services.ordering.forget_user(alice["id"]) == 0
+    assert api.get("/api/orders/", alice["access"]).get_json()["count"] == 0
+    everything = services.ordering.list_orders(admin_view, 1, 100)
+    assert everything.total == 3, "orders are kept for accounting"
+    owners = [o.user_id for o in everything.items]
+    assert owners.count(placed["bob"]["id"]) == 1
+    erased = [owner for owner in owners if owner.startswith("erased:")]
+    assert len(erased) == len(set(erased)) == 2, "one pseudonym per order: no linking"
+    assert alice["id"] not in dump(app)
