@@ -130,6 +130,20 @@ def rotate_field_command(services: Services) -> click.Command:
     return rotate_field
 
 
+def inventory_group(services: Services) -> AppGroup:
+    inventory = AppGroup("inventory", help="Stock reservations.")
+
+    @inventory.command("release-stale")
+    @click.option("--older-than", default=900, show_default=True, type=click.IntRange(60),
+                  help="Seconds after which an unconfirmed reservation is abandoned.")
+    def release_stale(older_than: int) -> None:
+        """Give back the stock of reservations whose order never completed."""
+        assert services.catalog is not None
+        click.echo(f"released {services.catalog.release_stale(older_than)} reservations")
+
+    return inventory
+
+
 def operations_group() -> list[AppGroup]:
     audit = AppGroup("audit", help="The audit trail.")
     schema = AppGroup("schema", help="Database schema (one migration history per module).")
@@ -170,6 +184,7 @@ def init_app(app: Flask, services: Services) -> None:
 
     keys = keys_group(services.identity)
     keys.add_command(rotate_field_command(services))
-    groups = [users_group(services.identity), keys, *operations_group()]
+    groups = [users_group(services.identity), keys, inventory_group(services),
+              *operations_group()]
     for group in groups:
         app.cli.add_command(group)

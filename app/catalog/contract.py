@@ -199,6 +199,12 @@ class CatalogService(Protocol):
         """
         ...
 
+    def release_stale(self, older_than_seconds: int) -> int:
+        """Operator/maintenance: release reservations still unconfirmed after
+        ``older_than_seconds`` (their order never completed and its compensation could not
+        reach the catalog). Returns how many were released. Idempotent."""
+        ...
+
 
 __all__ = [
     "MAX_PAGE_SIZE",

@@ -10,6 +10,7 @@ transaction rolls back and nothing is taken.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -146,20 +147,31 @@ class Inventory:
                 row.updated_at = utc(self.clock)
             return _view(row, _lines(session, reservation_id))
 
+    def release_stale(self, older_than_seconds: int) -> int:
+        cutoff = utc(self.clock) - timedelta(seconds=older_than_seconds)
+        with unit_of_work(BIND, readonly=True) as session:
+            stale = list(session.scalars(
+                select(StockReservation.id).where(StockReservation.status == RESERVED,
+                                                  StockReservation.created_at < cutoff)))
+        # One short transaction each, conditional on the status still being "reserved": one
+        # confirmed in the meantime is left alone.
+        return sum(self._release(reservation_id, (RESERVED,))[1] for reservation_id in stale)
+
     def release(self, reservation_id: str) -> Reservation:
         try:
-            return self._release(reservation_id)
+            return self._release(reservation_id)[0]
         except IntegrityError:
             # A tombstone raced with a reserve of the same id: the reserve won; release it.
-            return self._release(reservation_id)
+            return self._release(reservation_id)[0]
 
-    def _release(self, reservation_id: str) -> Reservation:
+    def _release(self, reservation_id: str, from_states: tuple[str, ...] = (RESERVED, CONFIRMED)
+                 ) -> tuple[Reservation, bool]:
         now = utc(self.clock)
         with unit_of_work(BIND) as session:
             changed = cast(CursorResult[Any], session.execute(
                 update(StockReservation)
                 .where(StockReservation.id == reservation_id,
-                       StockReservation.status.in_((RESERVED, CONFIRMED)))
+                       StockReservation.status.in_(from_states))
                 .values(status=RELEASED, updated_at=now)
                 .execution_options(synchronize_session=False))).rowcount
             lines = _lines(session, reservation_id)
@@ -174,4 +186,4 @@ class Inventory:
                                        updated_at=now)
                 session.add(row)
                 session.flush()
-            return _view(row, lines)
+            return _view(row, lines), bool(changed)

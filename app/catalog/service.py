@@ -219,3 +219,8 @@ class DatabaseCatalogService:
 
     def release(self, reservation_id: str) -> Reservation:
         return self.inventory.release(reservation_id)
+
+    def release_stale(self, older_than_seconds: int) -> int:
+        if older_than_seconds < 60:
+            raise _invalid("older_than_seconds", "at least 60")
+        return self.inventory.release_stale(older_than_seconds)

@@ -20,6 +20,7 @@ from app.catalog.contract import (
     ReservationLine,
 )
 from app.kernel import InvalidInput, NotFound, PermissionDenied, Principal
+from app.platform.clock import FrozenClock
 
 ADMIN = Principal(user_id="admin-1", role="admin", jti="j", session_id="s", issued_at=0,
                   expires_at=0)
@@ -119,3 +120,22 @@ def test_attack_non_admin_principal_cannot_manage(catalog: CatalogService) -> No
     with pytest.raises(PermissionDenied):
         catalog.deactivate_product(USER, a)
     assert stock(catalog, a) == 5
+
+
+def test_stale_unconfirmed_reservations_are_released(app: Flask, catalog: CatalogService,
+                                                     clock: FrozenClock) -> None:
+    """A reservation whose compensation never reached the catalog must not hold stock."""
+    a = product(catalog, "A", 5)
+    catalog.reserve("abandoned", (ReservationLine(a, 2),))
+    catalog.reserve("kept", (ReservationLine(a, 1),))
+    catalog.confirm("kept")
+    clock.advance(60)
+    catalog.reserve("fresh", (ReservationLine(a, 1),))
+    assert catalog.release_stale(900) == 0
+    clock.advance(900)
+    result = app.test_cli_runner().invoke(args=["inventory", "release-stale",
+                                                "--older-than", "900"])
+    assert result.exit_code == 0 and "released 1 reservations" in result.output
+    assert stock(catalog, a) == 3, "only the abandoned reservation's 2 come back"
+    with pytest.raises(InvalidInput):
+        catalog.release_stale(1)
