@@ -16,6 +16,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TypeVar
 
+import structlog
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -27,6 +28,7 @@ from app.platform.db import unit_of_work
 
 BIND = "ordering"
 T = TypeVar("T")
+log = structlog.get_logger("shop.ordering")
 
 
 class Claim(Enum):
@@ -91,7 +93,11 @@ class IdempotencyKeys:
 
     @staticmethod
     def _forget(owner: str, hashed: str) -> None:
-        with unit_of_work(BIND) as session:
-            session.execute(delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_index == owner, IdempotencyRecord.key_hash == hashed,
-                IdempotencyRecord.order_id.is_(None)))
+        """Drop an unfinished claim; if that fails too, it goes stale and is taken over."""
+        try:
+            with unit_of_work(BIND) as session:
+                session.execute(delete(IdempotencyRecord).where(
+                    IdempotencyRecord.user_index == owner, IdempotencyRecord.key_hash == hashed,
+                    IdempotencyRecord.order_id.is_(None)))
+        except Exception:
+            log.exception("idempotency_claim_not_dropped")

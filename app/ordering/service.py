@@ -139,6 +139,9 @@ class DatabaseOrderingService:
             with unit_of_work(BIND) as session:
                 session.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
                 session.execute(delete(Order).where(Order.id == order_id))
+                # A key marked with this order must not answer retries with a missing order.
+                session.execute(delete(IdempotencyRecord)
+                                .where(IdempotencyRecord.order_id == order_id))
         except Exception:
             log.exception("order_compensation_delete_failed", order_id=order_id)
         try:

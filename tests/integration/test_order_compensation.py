@@ -84,10 +84,14 @@ def test_confirm_failure_deletes_the_order_and_releases(api: Api, app: Flask,
                 and "released" not in text_params)
 
     with failing(app, "catalog", confirming, RuntimeError("catalog crashed mid-confirm")):
-        response = order(api, buyer["access"], (a, 2))
+        response = order(api, buyer["access"], (a, 2), key="confirm-fails")
     assert response.status_code == 500
     assert stock_of(app, services, a) == 5
     assert order_rows(app) == 0
+    # The key had been marked with the order that compensation removed: a retry must work.
+    retried = order(api, buyer["access"], (a, 2), key="confirm-fails")
+    assert retried.status_code == 201, retried.get_json()
+    assert stock_of(app, services, a) == 3
 
 
 def test_catalog_unavailable_is_503_and_changes_nothing(api: Api, app: Flask,
