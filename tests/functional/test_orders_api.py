@@ -234,3 +234,12 @@ def test_failed_request_frees_its_idempotency_key(api: Api, alice: dict, tea: st
     assert order(api, alice["access"], (tea, 5), key="k1").status_code == 409
     # The failed request left no claim: the key may now stand for a request that works.
     assert order(api, alice["access"], (tea, 3), key="k1").status_code == 201
+
+
+@pytest.mark.parametrize("key", ["x" * 256, "caf\u00e9", "tab\there"])
+def test_malformed_idempotency_key_is_400(api: Api, alice: dict, mug: str, app: Flask,
+                                          services: Services, key: str) -> None:
+    response = order(api, alice["access"], (mug, 1), key=key)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.get_json()["errors"]
+    assert stock_of(app, services, mug) == 10

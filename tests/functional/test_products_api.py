@@ -176,3 +176,14 @@ def test_admin_product_changes_are_audited(api: Api, admin: dict, services: Any,
         events = services.audit.recent(event_prefix="authz_admin")
     actions = [event["details"].get("action") for event in events]
     assert {"product_create", "product_deactivate"} <= set(actions)
+
+
+def test_attack_sql_in_product_fields_is_stored_literally(api: Api, admin: dict,
+                                                          shopper: dict) -> None:
+    payload = "x'); DELETE FROM catalog_products; --"
+    created = make_product(api, admin, name=payload, description="' OR '1'='1")
+    make_product(api, admin, sku="OTHER", name="Other")
+    listed = api.get("/api/products/?ordering=name", shopper["access"]).get_json()
+    assert [p["name"] for p in listed["results"]] == ["Other", payload]
+    assert listed["results"][1]["description"] == "' OR '1'='1"
+    assert created["name"] == payload
