@@ -24,7 +24,7 @@ def _price(default: object = ...) -> object:
 
 
 class ProductListQuery(Strict):
-    search: str | None = Field(default=None, min_length=1, max_length=100)
+    search: str | None = Field(default=None, max_length=100)  # empty = no filter (forms)
     category: str | None = Field(default=None, max_length=50, pattern=SLUG)
     min_price: Decimal | None = Field(default=None, ge=0, le=Decimal("1000000"),
                                       max_digits=9, decimal_places=2, allow_inf_nan=False)
