@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import cast
 
 from app.catalog.contract import CatalogService
+from app.catalog.wiring import build_catalog
 from app.config import Settings
 from app.identity.contract import IdentityService
 from app.identity.wiring import build_identity
 from app.ordering.contract import OrderingService
+from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
 from app.platform.boundary import InProcessBoundary
@@ -58,5 +60,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         poll_interval=settings.revocation_poll_seconds,
     )
     revoked_hooks.append(verifier.revocations.invalidate)
+    catalog = cast(CatalogService,
+                   InProcessBoundary("catalog", build_catalog(audit=audit, clock=clock)))
+    ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
+        identity=identity, catalog=catalog, keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings)
+                    verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering)
