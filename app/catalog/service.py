@@ -51,7 +51,11 @@ def iso(when: datetime) -> str:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
-def to_view(product: Product) -> ProductView:
+PRODUCT_COLUMNS = tuple(Product.__table__.c)
+
+
+def to_view(product: Any) -> ProductView:
+    """A view of a Product entity or of a row with the same columns."""
     return ProductView(
         id=product.id, sku=product.sku, name=product.name, description=product.description,
         category=product.category, price=Decimal(product.price).quantize(Decimal("0.01")),
@@ -117,12 +121,15 @@ class DatabaseCatalogService:
         filters = self._filters(query, include_inactive)
         key = query.ordering.lstrip("-")
         column = _SORT[key].desc() if query.ordering.startswith("-") else _SORT[key].asc()
+        # Plain rows (no ORM identity map) and the total from a window function: one query.
+        page_query = (select(*PRODUCT_COLUMNS, func.count().over().label("total"))
+                      .where(*filters).order_by(column, Product.id)
+                      .offset((query.page - 1) * query.page_size).limit(query.page_size))
         with unit_of_work(BIND, readonly=True) as session:
-            total = session.scalar(select(func.count()).select_from(Product).where(*filters))
-            rows = session.scalars(
-                select(Product).where(*filters).order_by(column, Product.id)
-                .offset((query.page - 1) * query.page_size).limit(query.page_size))
-            items = tuple(to_view(p) for p in rows)
+            rows = session.execute(page_query).all()
+            total = rows[0].total if rows else session.scalar(
+                select(func.count()).select_from(Product).where(*filters))
+        items = tuple(to_view(row) for row in rows)
         return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
     @staticmethod
