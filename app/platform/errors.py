@@ -86,8 +86,21 @@ def _title(status: int) -> str:
         return "Error"
 
 
+def status_for(error: ContractError) -> int:
+    """The status of the error's own code, else of the nearest base class's code.
+
+    A module's specific error (``invalid_credentials``) answers like the kernel error it
+    extends (``unauthenticated``) unless the table names it.
+    """
+    for klass in type(error).__mro__:
+        code = getattr(klass, "code", None)
+        if code in STATUS_BY_CODE:
+            return STATUS_BY_CODE[code]
+    return 500
+
+
 def contract_error_response(error: ContractError) -> Response:
-    status = STATUS_BY_CODE.get(error.code, 500)
+    status = status_for(error)
     if status == 500:
         return _internal_error(error)
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
@@ -119,7 +132,7 @@ def init_app(app: Flask, html_handler: Any = None) -> None:
     @app.errorhandler(ContractError)
     def _contract(error: ContractError) -> Response:
         if wants_html():
-            return html_handler(STATUS_BY_CODE.get(error.code, 500), error.detail)
+            return html_handler(status_for(error), error.detail)
         return contract_error_response(error)
 
     @app.errorhandler(HTTPException)
