@@ -1,9 +1,11 @@
 """TOTP (RFC 6238) with pyotp: ±1 step window and a replay guard.
 
-Codes are strings: ``^\\d{6}$`` is checked before any HMAC is computed, so ``123456 ``, ``12345``
-or an integer never reach pyotp, and leading zeros are kept. ``match_step`` returns the time
-step a code belongs to; the caller stores it and accepts only later steps afterwards
-(RFC 6238 section 5.2), atomically, so one code cannot be used twice even by racing requests.
+Codes are strings: ``^[0-9]{6}$`` (the SPEC's ``^\\d{6}$`` in ASCII: Python's ``\\d`` also
+matches Arabic-Indic and other digits) is checked before any HMAC is computed, so ``123456 ``,
+``12345``, ``١٢٣٤٥٦`` or an integer never reach pyotp, and leading zeros are kept.
+``match_step`` returns the time step a code belongs to; the caller stores it and accepts only
+later steps afterwards (RFC 6238 section 5.2), atomically, so one code cannot be used twice
+even by racing requests.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class Totp:
         return self._otp().generate_otp(step)
 
     def is_well_formed(self, code: object) -> bool:
-        return isinstance(code, str) and re.fullmatch(rf"\d{{{self.digits}}}", code) is not None
+        return isinstance(code, str) and re.fullmatch(rf"[0-9]{{{self.digits}}}", code) is not None
 
     def match_step(self, code: str, when: float) -> int | None:
         """The step within ±WINDOW of ``when`` whose code is ``code``, or None.

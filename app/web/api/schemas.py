@@ -109,7 +109,8 @@ class Problem(BaseModel):
     errors: dict[str, str] | None = None
 
 
-TOTP_CODE = r"^\d{6}$"
+# ASCII digits only: in Python and in pydantic's regex engine \d also matches other scripts.
+TOTP_CODE = r"^[0-9]{6}$"
 
 
 class TwoFactorSetupOut(BaseModel):
