@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask import Flask
@@ -12,6 +13,7 @@ from app.bootstrap import Services
 from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
 from app.platform.audit import verify_chain
+from app.platform.crypto import KeyConfigError
 from app.platform.migrations import check_all, upgrade_all
 from app.seed import seed_users
 
@@ -67,7 +69,47 @@ def users_group(identity: IdentityService) -> AppGroup:
                                    UserChanges(is_active=False))
         click.echo(f"deactivated {username}")
 
+    @users.command("unlock")
+    @click.argument("username")
+    def unlock(username: str) -> None:
+        """Clear a login lockout (the failure count too)."""
+        changed = identity.unlock(_user_id(identity, username), actor="operator")
+        click.echo(f"unlocked {username}" if changed else f"{username} was not locked")
+
     return users
+
+
+def field_reencryptors(services: Services) -> dict[str, Callable[[], int]]:
+    """Purpose -> the owning module's contract method that re-encrypts its stored values.
+
+    A module that keeps encrypted fields adds its purpose here (one line).
+    """
+    return {"totp": services.identity.reencrypt_totp_secrets}
+
+
+def rotate_field_command(services: Services) -> click.Command:
+    reencryptors = field_reencryptors(services)
+
+    @click.command("rotate-field")
+    @click.argument("purpose", type=click.Choice(sorted(reencryptors)))
+    @click.option("--new-key/--reencrypt-only", default=True,
+                  help="Development: add a new primary key first. Production: configure "
+                       "FIELD_KEYS_<PURPOSE> with the new key first, restart, then run "
+                       "with --reencrypt-only.")
+    def rotate_field(purpose: str, new_key: bool) -> None:
+        """Re-encrypt every stored value of PURPOSE under the ring's primary key."""
+        if new_key:
+            try:
+                click.echo(f"new primary key {services.keyrings.add_dev_primary(purpose)}")
+            except KeyConfigError as error:
+                raise click.ClickException(str(error)) from None
+        try:
+            count = reencryptors[purpose]()
+        except ContractError as error:
+            raise click.ClickException(error.detail or error.code) from None
+        click.echo(f"re-encrypted {count} {purpose} value(s)")
+
+    return rotate_field
 
 
 def keys_group(identity: IdentityService) -> AppGroup:
@@ -129,7 +171,8 @@ def init_app(app: Flask, services: Services) -> None:
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
 
-    groups = [users_group(services.identity), keys_group(services.identity),
-              *operations_group()]
+    keys = keys_group(services.identity)
+    keys.add_command(rotate_field_command(services))
+    groups = [users_group(services.identity), keys, *operations_group()]
     for group in groups:
         app.cli.add_command(group)
