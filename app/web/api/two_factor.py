@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 
 from flask import Blueprint, Response, request
@@ -25,11 +26,19 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
     limits = guards.limits
 
     def ticket_owner() -> str:
-        """Per-user key of the code step: the owner of a live ticket (no attempt spent)."""
+        """Per-user key of the code step: the owner of a live ticket (no attempt spent).
+
+        A dead or forged ticket has no user; it is keyed by its own digest, so junk tickets
+        cannot spend a real user's budget (the per-IP limit bounds them).
+        """
         data = request.get_json(silent=True)
         ticket = data.get("login_ticket") if isinstance(data, dict) else None
-        owner = identity.login_ticket_owner(ticket) if isinstance(ticket, str) else None
-        return "user:" + (owner or "no-ticket")
+        if not isinstance(ticket, str):
+            return "ticket:none"
+        owner = identity.login_ticket_owner(ticket)
+        if owner:
+            return "user:" + owner
+        return "ticket:" + hashlib.sha256(ticket.encode()).hexdigest()[:32]
 
     @bp.post("/api/users/2fa/verify-login/")
     @limits.named("twofa_ip", client_ip)
