@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.bootstrap import Services
 from app.identity.contract import IdentityService, UserChanges
@@ -91,6 +91,7 @@ def rotate_field_command(services: Services) -> click.Command:
     reencryptors = field_reencryptors(services)
 
     @click.command("rotate-field")
+    @with_appcontext
     @click.argument("purpose", type=click.Choice(sorted(reencryptors)))
     @click.option("--new-key/--reencrypt-only", default=True,
                   help="Development: add a new primary key first. Production: configure "
