@@ -27,6 +27,7 @@ import secrets
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.identity.login_tickets import changed_rows
 from app.identity.models import BackupCode
 
 COUNT = 10
@@ -88,9 +89,9 @@ def consume(session: Session, user_id: str, code: str, now: int) -> bool:
     actual = _digest(row.salt if row else _DUMMY_SALT, compact[PREFIX:])
     if row is None or not hmac.compare_digest(actual, row.digest):
         return False
-    won = session.execute(update(BackupCode)
-                          .where(BackupCode.id == row.id, BackupCode.used_at.is_(None))
-                          .values(used_at=now)).rowcount
+    won = changed_rows(session, update(BackupCode)
+                   .where(BackupCode.id == row.id, BackupCode.used_at.is_(None))
+                   .values(used_at=now))
     return won == 1
 
 

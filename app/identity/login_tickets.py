@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.identity.models import LoginTicket
@@ -34,7 +35,11 @@ def issue(session: Session, user_id: str, now: int) -> str:
     return ticket
 
 
-def _live(ticket: str, now: int) -> tuple[object, ...]:
+def changed_rows(session: Session, statement: Any) -> int:
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
+
+
+def _live(ticket: str, now: int) -> tuple[ColumnElement[bool], ...]:
     return (LoginTicket.ticket_hash == ticket_hash(ticket), LoginTicket.used_at.is_(None),
             LoginTicket.expires_at > now)
 
@@ -43,9 +48,9 @@ def take_attempt(session: Session, ticket: str, now: int) -> str | None:
     """Spend one attempt of a live ticket; returns its user id, or None (dead or unknown)."""
     if not ticket or len(ticket) > MAX_LENGTH:
         return None
-    taken = session.execute(update(LoginTicket)
-                            .where(*_live(ticket, now), LoginTicket.attempts < MAX_ATTEMPTS)
-                            .values(attempts=LoginTicket.attempts + 1)).rowcount
+    taken = changed_rows(session, update(LoginTicket)
+                     .where(*_live(ticket, now), LoginTicket.attempts < MAX_ATTEMPTS)
+                     .values(attempts=LoginTicket.attempts + 1))
     if taken != 1:
         return None
     return session.scalar(select(LoginTicket.user_id)
@@ -54,8 +59,8 @@ def take_attempt(session: Session, ticket: str, now: int) -> str | None:
 
 def redeem(session: Session, ticket: str, now: int) -> bool:
     """Mark the ticket used; True for exactly one caller."""
-    return session.execute(update(LoginTicket).where(*_live(ticket, now))
-                           .values(used_at=now)).rowcount == 1
+    return changed_rows(session, update(LoginTicket).where(*_live(ticket, now))
+                    .values(used_at=now)) == 1
 
 
 def owner(session: Session, ticket: str, now: int) -> str | None:

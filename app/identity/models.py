@@ -66,7 +66,7 @@ class RevocationEntry(db.Model):  # type: ignore[name-defined]
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class TwoFactor(db.Model):  # type: ignore[name-defined,misc]
+class TwoFactor(db.Model):  # type: ignore[name-defined]
     """A user's TOTP secret (AES-256-GCM ciphertext, never plaintext) and replay guard.
 
     The row exists from setup on; 2FA is active only when ``User.two_factor_enabled``.
@@ -84,7 +84,7 @@ class TwoFactor(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[int] = mapped_column(Integer)
 
 
-class BackupCode(db.Model):  # type: ignore[name-defined,misc]
+class BackupCode(db.Model):  # type: ignore[name-defined]
     """One backup code: a non-secret lookup prefix and a salted hash of the secret rest."""
 
     __bind_key__ = "identity"
@@ -100,7 +100,7 @@ class BackupCode(db.Model):  # type: ignore[name-defined,misc]
     used_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-class LoginTicket(db.Model):  # type: ignore[name-defined,misc]
+class LoginTicket(db.Model):  # type: ignore[name-defined]
     """The single-use ticket between the password step and the code step (stored hashed)."""
 
     __bind_key__ = "identity"

@@ -32,6 +32,7 @@ from app.identity.contract import (
     TwoFactorStatus,
     UserNotFound,
 )
+from app.identity.login_tickets import changed_rows
 from app.identity.models import TwoFactor, User
 from app.identity.passwords import PasswordHasher
 from app.identity.tokens import TokenIssuer
@@ -117,9 +118,9 @@ class TwoFactorManager:
                 return Outcome("wrong")
             # Only a later step than the last accepted one; atomic, so racing requests with
             # one code cannot both pass.
-            won = session.execute(update(TwoFactor).where(
+            won = changed_rows(session, update(TwoFactor).where(
                 TwoFactor.user_id == row.user_id, TwoFactor.last_step < step,
-            ).values(last_step=step)).rowcount
+            ).values(last_step=step))
             return Outcome("totp" if won == 1 else "replay")
         if allow_backup and backup_codes.consume(session, row.user_id, code, now):
             return Outcome("backup", backup_codes.remaining(session, row.user_id))
@@ -156,7 +157,8 @@ class TwoFactorManager:
             outcome = self._check(session, row, code, allow_backup=True) \
                 if usable and row is not None else None
             pair = None
-            if outcome is not None and outcome.ok and login_tickets.redeem(session, ticket, now):
+            if user is not None and outcome is not None and outcome.ok \
+                    and login_tickets.redeem(session, ticket, now):
                 pair = self.issuer.start_family(session, user, OTP_AMR)
         if outcome is None:
             self.audit.record(SecurityEvent.MFA_FAIL, outcome="failure", actor="",

@@ -16,7 +16,7 @@ from app.web.api.common import body, json_response
 from app.web.api.guards import Guards
 from app.web.api.openapi import spec
 
-BEARER = {"bearer": []}
+BEARER: dict[str, list[str]] = {"bearer": []}
 NO_STORE = "no-store"
 
 
