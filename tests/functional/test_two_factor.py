@@ -216,3 +216,13 @@ def test_integer_code_is_rejected(api: Api) -> None:
     api.post("/api/users/2fa/setup/", user["access"])
     answer = api.post("/api/users/2fa/verify-setup/", user["access"], json={"code": 123456})
     assert answer.status_code == 400
+
+
+def test_openapi_documents_the_2fa_routes_and_429(api: Api) -> None:
+    doc = api.get("/api/openapi.json").get_json()
+    for path in ("/api/users/2fa/setup/", "/api/users/2fa/verify-setup/",
+                 "/api/users/2fa/verify-login/", "/api/users/2fa/status/",
+                 "/api/users/2fa/disable/", "/api/users/2fa/backup-codes/",
+                 "/api/users/{user_id}/unlock/"):
+        assert path in doc["paths"], path
+    assert "429" in doc["paths"]["/api/token/"]["post"]["responses"]
