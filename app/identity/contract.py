@@ -99,6 +99,15 @@ class LoginResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SecondFactorLogin:
+    """The tokens of a completed 2FA login; ``backup_codes_remaining`` is set when the code
+    was a backup code (so the user sees how many are left)."""
+
+    tokens: TokenPair
+    backup_codes_remaining: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TwoFactorSetup:
     """A pending TOTP secret: shown once, active only after ``confirm_two_factor``."""
 
@@ -162,14 +171,16 @@ class IdentityService(Protocol):
         ...
 
     def login(self, username: str, password: str) -> LoginResult:
-        """Password step. Same answer and cost for unknown users, wrong passwords and locked
-        accounts (InvalidCredentials)."""
+        """Password step: the token pair, or for a user with 2FA on a login ticket (valid 5
+        minutes) for ``verify_login``. Same answer and cost for unknown users, wrong passwords,
+        inactive and locked accounts (InvalidCredentials); counts toward the lockout."""
         ...
 
-    def verify_login(self, login_ticket: str, code: str) -> TokenPair:
+    def verify_login(self, login_ticket: str, code: str) -> SecondFactorLogin:
         """Code step of a 2FA login: a live ticket plus a TOTP or unused backup code gives the
-        token pair with ``amr`` ``["pwd", "otp"]``. Each call spends one of the ticket's 5
-        attempts; success spends the ticket. Never accepts anything but a ticket.
+        token pair with ``amr`` ``["pwd", "otp"]`` (and, for a backup code, how many remain).
+        Each call spends one of the ticket's 5 attempts; success spends the ticket. Never
+        accepts anything but a ticket.
 
         Raises InvalidLoginTicket (unknown, expired, used, out of attempts, inactive user) or
         InvalidTwoFactorCode. Not idempotent: a ticket yields tokens once.

@@ -20,6 +20,7 @@ from app.identity.contract import (
     InvalidRefreshToken,
     LoginResult,
     PublicKey,
+    SecondFactorLogin,
     TokenPair,
     TwoFactorSetup,
     TwoFactorStatus,
@@ -192,7 +193,7 @@ class DatabaseIdentityService:
             return self.two_factor.start_login(session, user), "", 0
         return LoginResult(tokens=self.issuer.start_family(session, user, ["pwd"])), "", 0
 
-    def verify_login(self, login_ticket: str, code: str) -> TokenPair:
+    def verify_login(self, login_ticket: str, code: str) -> SecondFactorLogin:
         return self.two_factor.verify_login(login_ticket, code)
 
     def login_ticket_owner(self, login_ticket: str) -> str | None:

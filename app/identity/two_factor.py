@@ -25,7 +25,7 @@ from app.identity.contract import (
     InvalidLoginTicket,
     InvalidTwoFactorCode,
     LoginResult,
-    TokenPair,
+    SecondFactorLogin,
     TwoFactorAlreadyEnabled,
     TwoFactorNotEnabled,
     TwoFactorSetup,
@@ -47,6 +47,12 @@ BIND = "identity"
 OTP_AMR = ["pwd", "otp"]
 
 
+class UnreadableSecret(DecryptionError):
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"cannot decrypt the totp secret of {user_id}")
+        self.user_id = user_id
+
+
 class SecretBox:
     """Seals TOTP secrets; reloads the ring once when a value names a key it does not hold
     (a key added by rotation after this process started)."""
@@ -63,7 +69,10 @@ class SecretBox:
             return self.ring.decrypt(sealed, context=user_id)
         except DecryptionError:
             self.ring = self._load()
+        try:
             return self.ring.decrypt(sealed, context=user_id)
+        except DecryptionError:
+            raise UnreadableSecret(user_id) from None
 
     def reload(self) -> KeyRing:
         self.ring = self._load()
@@ -101,9 +110,9 @@ class TwoFactorManager:
     def _fail_closed(self, user_id: str) -> Iterator[None]:
         try:
             yield
-        except DecryptionError:
+        except DecryptionError as error:
             self.audit.record(SecurityEvent.DECRYPT_FAIL, outcome="failure", actor="",
-                              target=user_id, purpose="totp")
+                              target=getattr(error, "user_id", user_id), purpose="totp")
             raise InternalError("The two-factor secret cannot be read.") from None
 
     # -- the code check shared by every use case ----------------------------------------
@@ -146,10 +155,9 @@ class TwoFactorManager:
         ticket = login_tickets.issue(session, user.id, self._now())
         return LoginResult(login_ticket=ticket, expires_in=login_tickets.TTL)
 
-    def verify_login(self, ticket: str, code: str) -> TokenPair:
+    def verify_login(self, ticket: str, code: str) -> SecondFactorLogin:
         now = self._now()
-        user_id = ""
-        with self._fail_closed(user_id), unit_of_work(BIND) as session:
+        with self._fail_closed(""), unit_of_work(BIND) as session:
             user_id = login_tickets.take_attempt(session, ticket, now) or ""
             user = session.get(User, user_id) if user_id else None
             row = session.get(TwoFactor, user_id) if user_id else None
@@ -169,7 +177,7 @@ class TwoFactorManager:
             raise InvalidTwoFactorCode("The code is not valid.")
         self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user_id, target=user_id,
                           amr=OTP_AMR)
-        return pair
+        return SecondFactorLogin(pair, outcome.remaining)
 
     def ticket_owner(self, ticket: str) -> str | None:
         with unit_of_work(BIND, readonly=True) as session:

@@ -39,6 +39,8 @@ records an ``excess_rate_limit_exceeded`` audit event.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -150,14 +152,24 @@ class RateLimits:
 
 
 def _retry_after(current: RequestLimit | None, error: RateLimitExceeded) -> int:
-    import time
-
     try:
         if current is not None and current.breached:
             return max(1, current.reset_at - int(time.time()))
     except StorageError:
         pass  # the storage vanished between the check and this answer: use the window
     return int(error.limit.limit.get_expiry())
+
+
+class _FailOpenLog(logging.Filter):
+    """Flask-Limiter logs a full traceback for every request it lets through while the storage
+    is down; one JSON warning line without the traceback says the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            log.warning("ratelimit_storage_unavailable_fail_open",
+                        error_type=type(record.exc_info[1]).__name__, message=record.msg)
+            return False
+        return True
 
 
 def init_app(app: Flask, settings: Settings, audit: AuditTrail) -> RateLimits:
@@ -177,6 +189,8 @@ def init_app(app: Flask, settings: Settings, audit: AuditTrail) -> RateLimits:
                       **common)
     strict.init_app(app)
     lenient.init_app(app)
+    if not any(isinstance(f, _FailOpenLog) for f in lenient.logger.filters):
+        lenient.logger.addFilter(_FailOpenLog())
     limits = RateLimits(values, strict, lenient, audit)
     app.register_error_handler(RateLimitExceeded, limits.too_many)
     app.register_error_handler(StorageError, limits.storage_down)

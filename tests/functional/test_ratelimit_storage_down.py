@@ -56,14 +56,14 @@ def assert_fail_closed_and_rest_open(api: Api, tokens: dict[str, Any]) -> None:
     assert api.get("/healthz").status_code == 200
 
 
-def test_unreachable_redis_login_503_rest_answers(settings: Settings,
-                                                  clock: FrozenClock) -> None:
+def test_unreachable_redis_login_503_rest_answers(settings: Settings, clock: FrozenClock,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
     port = free_port()  # nothing listens there: connection refused
     api = api_with_storage(settings, clock, f"redis://127.0.0.1:{port}/0")
     tokens = direct_tokens(api)
-    started = time.monotonic()
     assert_fail_closed_and_rest_open(api, tokens)
-    assert time.monotonic() - started < 20, "fast 503s, no hung requests"
+    tracebacks = [r for r in caplog.records if r.name == "flask-limiter" and r.exc_info]
+    assert not tracebacks, "failing open logs one line, not a traceback per request"
 
 
 @pytest.fixture

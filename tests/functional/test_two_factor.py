@@ -86,6 +86,7 @@ def test_backup_code_logs_in_once_and_status_counts_down(api: Api, clock: Frozen
     code = user.backup_codes[3]
     first = verify_login(api, ticket_for(api), code.upper().replace("-", " "))
     assert first.status_code == 200, "case and separators do not matter"
+    assert first.get_json()["backup_codes_remaining"] == 9
     again = verify_login(api, ticket_for(api), code)
     assert again.status_code == 401, "a backup code works once"
     status = api.get("/api/users/2fa/status/", first.get_json()["access"]).get_json()

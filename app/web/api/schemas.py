@@ -143,6 +143,11 @@ class VerifyLoginIn(Strict):
     code: str = Field(min_length=6, max_length=40, description="TOTP code or backup code")
 
 
+class VerifyLoginOut(TokenPairOut):
+    backup_codes_remaining: int | None = Field(
+        default=None, description="Set when a backup code was used: how many are left")
+
+
 class PasswordAndCodeIn(Strict):
     password: str = Field(min_length=1, max_length=1024)
     code: str = Field(min_length=6, max_length=40, description="TOTP code or backup code")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict
 
 from flask import Blueprint, Response, request
 from spectree import Response as Resp
 
 from app.bootstrap import Services
+from app.identity.contract import IdentityService
 from app.kernel import Principal
 from app.platform.ratelimit import client_ip, principal_user
 from app.web.api import schemas as s
@@ -20,17 +22,14 @@ BEARER: dict[str, list[str]] = {"bearer": []}
 NO_STORE = "no-store"
 
 
-def blueprint(services: Services, guards: Guards) -> Blueprint:
-    bp = Blueprint("api_two_factor", __name__)
-    identity = services.identity
-    limits = guards.limits
+def ticket_owner_key(identity: IdentityService) -> Callable[[], str]:
+    """Per-user key of the code step: the owner of a live ticket (no attempt spent).
 
-    def ticket_owner() -> str:
-        """Per-user key of the code step: the owner of a live ticket (no attempt spent).
+    A dead or forged ticket has no user; it is keyed by its own digest, so junk tickets
+    cannot spend a real user's budget (the per-IP limit bounds them).
+    """
 
-        A dead or forged ticket has no user; it is keyed by its own digest, so junk tickets
-        cannot spend a real user's budget (the per-IP limit bounds them).
-        """
+    def key() -> str:
         data = request.get_json(silent=True)
         ticket = data.get("login_ticket") if isinstance(data, dict) else None
         if not isinstance(ticket, str):
@@ -40,15 +39,28 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
             return "user:" + owner
         return "ticket:" + hashlib.sha256(ticket.encode()).hexdigest()[:32]
 
+    return key
+
+
+def blueprint(services: Services, guards: Guards) -> Blueprint:
+    bp = Blueprint("api_two_factor", __name__)
+    identity = services.identity
+    limits = guards.limits
+    ticket_owner = ticket_owner_key(identity)
+
     @bp.post("/api/users/2fa/verify-login/")
     @limits.named("twofa_ip", client_ip)
     @limits.named("twofa_user", ticket_owner)
-    @spec.validate(json=s.VerifyLoginIn, resp=Resp(HTTP_200=s.TokenPairOut, HTTP_401=s.Problem,
-                                                   HTTP_429=s.Problem), tags=["2fa"])
+    @spec.validate(json=s.VerifyLoginIn, resp=Resp(HTTP_200=s.VerifyLoginOut,
+                                                   HTTP_401=s.Problem, HTTP_429=s.Problem),
+                   tags=["2fa"])
     def verify_login() -> Response:
         data = body()
-        pair = identity.verify_login(data.login_ticket, data.code)
-        return json_response(asdict(pair), cache=NO_STORE)
+        result = identity.verify_login(data.login_ticket, data.code)
+        payload: dict[str, object] = asdict(result.tokens)
+        if result.backup_codes_remaining is not None:
+            payload["backup_codes_remaining"] = result.backup_codes_remaining
+        return json_response(payload, cache=NO_STORE)
 
     @bp.post("/api/users/2fa/setup/")
     @guards.authenticated
