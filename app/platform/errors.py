@@ -87,15 +87,11 @@ def _title(status: int) -> str:
 
 
 def status_for(error: ContractError) -> int:
-    """The status of the error's own code, else of the nearest base class's code.
-
-    A module's specific error (``invalid_credentials``) answers like the kernel error it
-    extends (``unauthenticated``) unless the table names it.
-    """
-    for klass in type(error).__mro__:
-        code = getattr(klass, "code", None)
-        if code in STATUS_BY_CODE:
-            return STATUS_BY_CODE[code]
+    """The HTTP status of a contract error: its own code's, else its nearest ancestor's."""
+    for cls in type(error).__mro__:
+        status = STATUS_BY_CODE.get(getattr(cls, "code", ""))
+        if status is not None:
+            return status
     return 500
 
 
