@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.config import ConfigError, Settings
 from app.platform.clock import FrozenClock
-from tests.conftest import make_app
+from tests.conftest import dispose, make_app
 from tests.support import GOOD_PASSWORD, Api
 from tests.two_factor_support import enable_2fa, ticket_for
 
@@ -30,12 +30,8 @@ def limited(settings: Settings, clock: FrozenClock) -> Any:
         return Api(app.test_client(), app.extensions["shop.services"])
 
     yield build
-    from app.platform.db import db
-
     for app in apps:
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+        dispose(app)
 
 
 def login_from(api: Api, ip: str, username: str = "alice", password: str = WRONG,

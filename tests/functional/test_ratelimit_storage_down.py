@@ -10,14 +10,15 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from app.config import Settings
 from app.platform.clock import FrozenClock
-from tests.conftest import make_app
+from tests.conftest import dispose, make_app
 from tests.support import GOOD_PASSWORD, Api
 
 
@@ -27,9 +28,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def api_with_storage(settings: Settings, clock: FrozenClock, uri: str) -> Api:
-    app = make_app(settings.with_(ratelimit_storage_uri=uri, ratelimit_limits={}), clock)
-    return Api(app.test_client(), app.extensions["shop.services"])
+@pytest.fixture
+def storage_api(settings: Settings, clock: FrozenClock) -> Iterator[Callable[[str], Api]]:
+    """An Api whose rate limits live in the storage at ``uri``."""
+    apps: list[Flask] = []
+
+    def build(uri: str) -> Api:
+        app = make_app(settings.with_(ratelimit_storage_uri=uri, ratelimit_limits={}), clock)
+        apps.append(app)
+        return Api(app.test_client(), app.extensions["shop.services"])
+
+    yield build
+    for app in apps:
+        dispose(app)
 
 
 def direct_tokens(api: Api) -> dict[str, Any]:
@@ -56,10 +67,10 @@ def assert_fail_closed_and_rest_open(api: Api, tokens: dict[str, Any]) -> None:
     assert api.get("/healthz").status_code == 200
 
 
-def test_unreachable_redis_login_503_rest_answers(settings: Settings, clock: FrozenClock,
+def test_unreachable_redis_login_503_rest_answers(storage_api: Callable[[str], Api],
                                                   caplog: pytest.LogCaptureFixture) -> None:
     port = free_port()  # nothing listens there: connection refused
-    api = api_with_storage(settings, clock, f"redis://127.0.0.1:{port}/0")
+    api = storage_api(f"redis://127.0.0.1:{port}/0")
     tokens = direct_tokens(api)
     assert_fail_closed_and_rest_open(api, tokens)
     tracebacks = [r for r in caplog.records if r.name == "flask-limiter" and r.exc_info]
@@ -89,10 +100,10 @@ def private_redis() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
 
 
 def test_redis_stopped_mid_run_login_503_rest_answers(
-        settings: Settings, clock: FrozenClock,
+        storage_api: Callable[[str], Api],
         private_redis: tuple[int, subprocess.Popen[bytes]]) -> None:
     port, process = private_redis
-    api = api_with_storage(settings, clock, f"redis://127.0.0.1:{port}/0")
+    api = storage_api(f"redis://127.0.0.1:{port}/0")
     tokens = direct_tokens(api)
     assert api.login(password="wrong password here").status_code == 401, "limits work first"
     process.terminate()

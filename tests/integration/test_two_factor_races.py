@@ -16,8 +16,7 @@ from flask import Flask
 
 from app.config import Settings
 from app.platform.clock import FrozenClock
-from app.platform.db import db
-from tests.conftest import make_app
+from tests.conftest import dispose, make_app
 from tests.support import Api
 from tests.two_factor_support import enable_2fa, ticket_for
 
@@ -28,9 +27,7 @@ def race_api(request: pytest.FixtureRequest, settings: Settings,
     chosen = request.getfixturevalue("pg_settings") if request.param == "postgres" else settings
     app = make_app(chosen, clock)
     yield Api(app.test_client(), app.extensions["shop.services"])
-    with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
+    dispose(app)
 
 
 def race(app: Flask, payloads: list[dict[str, str]]) -> list[Any]:
