@@ -173,6 +173,8 @@ class TwoFactorManager:
                               target=user_id, purpose="login", reason="login ticket")
             raise InvalidLoginTicket("The login ticket is invalid or expired; log in again.")
         self._audit_code(user_id, outcome, "login")
+        if pair is None and outcome.ok:  # a racing request with this ticket won first
+            raise InvalidLoginTicket("The login ticket is invalid or expired; log in again.")
         if pair is None:
             raise InvalidTwoFactorCode("The code is not valid.")
         self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user_id, target=user_id,
