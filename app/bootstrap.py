@@ -47,7 +47,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         for hook in revoked_hooks:
             hook()  # type: ignore[operator]
 
-    identity_impl = build_identity(settings, audit=audit, clock=clock, on_revoked=on_revoked)
+    identity_impl = build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
+                                   on_revoked=on_revoked)
     identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
     verifier = build_verifier(
         jwks_source=identity.jwks,

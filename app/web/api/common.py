@@ -31,11 +31,11 @@ def json_response(data: Any, status: int = 200, *, cache: str | None = None) -> 
 
 def as_dict(view: Any) -> dict[str, Any]:
     """A frozen view's fields as a dict, without ``asdict``'s deep copy of every value."""
-    return {name: getattr(view, name) for name in _field_names(type(view))}
+    return {name: getattr(view, name) for name in _field_names(view.__class__)}
 
 
 @functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
