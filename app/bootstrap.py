@@ -62,7 +62,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     revoked_hooks.append(verifier.revocations.invalidate)
     catalog = cast(CatalogService,
-                   InProcessBoundary("catalog", build_catalog(audit=audit, clock=clock)))
+                   InProcessBoundary("catalog", build_catalog(
+                       audit=audit, clock=clock,
+                       list_cache_ttl=settings.catalog_list_cache_seconds)))
     ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
         identity=identity, catalog=catalog, keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
