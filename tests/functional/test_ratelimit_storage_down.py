@@ -61,6 +61,8 @@ def assert_fail_closed_and_rest_open(api: Api, tokens: dict[str, Any]) -> None:
                          json={"login_ticket": "t" * 43, "code": "123456"})
     assert code_step.status_code == 503
     assert api.get("/api/users/me/", tokens["access"]).status_code == 200
+    assert api.get("/api/products/", tokens["access"]).status_code == 200
+    assert api.get("/api/orders/", tokens["access"]).status_code == 200
     assert api.get("/api/users/2fa/status/", tokens["access"]).status_code == 200
     refreshed = api.post("/api/token/refresh/", json={"refresh": tokens["refresh"]})
     assert refreshed.status_code == 200, "refresh fails open"
