@@ -6,12 +6,16 @@ implementation themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from app.catalog.contract import CatalogService
-from app.config import Settings
+from app.config import ConfigError, Settings
+from app.identity import grpc_server as identity_grpc
 from app.identity.contract import IdentityService
+from app.identity.grpc_client import GrpcIdentityClient
 from app.identity.wiring import build_identity
 from app.ordering.contract import OrderingService
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
@@ -19,6 +23,10 @@ from app.platform.audit import AuditTrail
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
 from app.platform.crypto import KeyRingLoader
+from app.platform.grpc.host import ModuleHost
+from app.platform.grpc.pki import Pki
+from app.platform.grpc.server import Registration
+from app.platform.grpc.settings import MODULES, TransportConfigError, TransportSettings
 
 
 @dataclass
@@ -31,6 +39,7 @@ class Services:
     keyrings: KeyRingLoader
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
+    transport: TransportSettings = field(default_factory=TransportSettings)
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -45,8 +54,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         for hook in revoked_hooks:
             hook()  # type: ignore[operator]
 
-    identity_impl = build_identity(settings, audit=audit, clock=clock, on_revoked=on_revoked)
-    identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
+    transport = _transport(settings)
+    identity: IdentityService
+    if transport.remote("identity"):
+        identity = GrpcIdentityClient(transport, audit)
+    else:
+        identity_impl = build_identity(settings, audit=audit, clock=clock, on_revoked=on_revoked)
+        identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
     verifier = build_verifier(
         jwks_source=identity.jwks,
         revocation_feed=identity.revocations_since,
@@ -59,4 +73,43 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     revoked_hooks.append(verifier.revocations.invalidate)
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings)
+                    verifier=verifier, keyrings=keyrings, transport=transport)
+
+
+def _transport(settings: Settings) -> TransportSettings:
+    """MODULE_TRANSPORT and friends are read here and nowhere else."""
+    try:
+        transport = TransportSettings.from_env(settings.extra, settings.instance_path)
+    except TransportConfigError as error:
+        raise ConfigError(str(error)) from error
+    if transport.auth == "shared-secret":
+        if settings.is_production:
+            raise ConfigError("refusing to start in production: GRPC_AUTH=shared-secret is for "
+                              "development only; use mutual TLS")
+        if not transport.shared_secret:
+            raise ConfigError("GRPC_AUTH=shared-secret needs GRPC_SHARED_SECRET")
+    elif transport.any_remote and not settings.is_production:
+        # Development: the CA and the certificates appear on first use, like the JWT keys.
+        Pki(transport.pki_dir).ensure([transport.caller, *MODULES])
+    return transport
+
+
+def hosted_settings(settings: Settings, modules: list[str]) -> Settings:
+    """Settings for a module host process: its own modules in-process, calls out as itself."""
+    extra = {**settings.extra, **{f"{m.upper()}_TRANSPORT": "inprocess" for m in modules}}
+    extra.setdefault("GRPC_CALLER", modules[0])
+    return settings.with_(extra=extra)
+
+
+def build_module_host(services: Services, modules: list[str],
+                      scope: Callable[[], AbstractContextManager[Any]]) -> ModuleHost:
+    """A gRPC host serving ``modules`` from this process's in-process services."""
+    builders: dict[str, Callable[[], Registration]] = {
+        "identity": lambda: identity_grpc.registration(services.identity),
+    }
+    unknown = [m for m in modules if m not in builders]
+    if unknown:
+        raise ConfigError(f"cannot host {', '.join(unknown)} over gRPC")
+    return ModuleHost(registrations=[builders[m]() for m in modules],
+                      transport=services.transport, verify=services.verifier.verify,
+                      audit=services.audit, scope=scope, modules=modules)

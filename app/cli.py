@@ -12,6 +12,7 @@ from app.bootstrap import Services
 from app.identity.contract import UserChanges
 from app.kernel import ContractError, Principal
 from app.platform.audit import verify_chain
+from app.platform.grpc.pki_cli import pki_group
 from app.platform.migrations import check_all, upgrade_all
 from app.seed import seed_users
 
@@ -117,5 +118,27 @@ def init_app(app: Flask, services: Services) -> None:
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
 
-    for group in (users, keys, audit, schema):
+    for group in (users, keys, audit, schema, pki_group(services.transport.pki_dir),
+                  _grpc_group(services)):
         app.cli.add_command(group)
+
+
+def _grpc_group(services: Services) -> AppGroup:
+    group = AppGroup("grpc", help="Module hosts (gRPC over mutual TLS).")
+
+    @group.command("serve")
+    @click.option("--modules", required=True, help="Comma-separated: identity,catalog,ordering")
+    @click.option("--bind", default="127.0.0.1:50051", show_default=True, help="HOST:PORT")
+    def serve(modules: str, bind: str) -> None:
+        """Serve MODULES over gRPC from this process until SIGTERM."""
+        from app import create_app
+        from app.bootstrap import build_module_host, hosted_settings
+
+        names = [m.strip() for m in modules.split(",") if m.strip()]
+        host_app = create_app(hosted_settings(services.settings, names), clock=services.clock)
+        host_services: Services = host_app.extensions["shop.services"]
+        host = build_module_host(host_services, names, host_app.app_context)
+        click.echo(f"serving {', '.join(names)} on {bind}")
+        host.serve_forever(bind)
+
+    return group
