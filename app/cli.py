@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.bootstrap import Services
-from app.identity.contract import UserChanges
+from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
 from app.platform.audit import verify_chain
 from app.platform.grpc.pki_cli import pki_group
@@ -20,32 +20,26 @@ OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cl
                      issued_at=0, expires_at=0)
 
 
-def _read_password(confirm: bool = True) -> str:
+def _read_password() -> str:
     if sys.stdin.isatty():
-        return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
     return sys.stdin.readline().rstrip("\n")
 
 
-def _fail(error: ContractError) -> None:
-    raise click.ClickException(error.detail or error.code)
+def _user_id(identity: IdentityService, username: str) -> str:
+    page = 1
+    while True:
+        batch = identity.list_users(page, 100)
+        for user in batch.items:
+            if user.username.casefold() == username.casefold():
+                return user.id
+        if page * 100 >= batch.total:
+            raise click.ClickException(f"no user {username!r}")
+        page += 1
 
 
-def init_app(app: Flask, services: Services) -> None:
-    identity = services.identity
+def users_group(identity: IdentityService) -> AppGroup:
     users = AppGroup("users", help="Accounts and incident response.")
-    keys = AppGroup("keys", help="Key management.")
-    audit = AppGroup("audit", help="The audit trail.")
-    schema = AppGroup("schema", help="Database schema (one migration history per module).")
-
-    def find(username: str) -> str:
-        for page in range(1, 10_000):
-            batch = identity.list_users(page, 100)
-            for user in batch.items:
-                if user.username.casefold() == username.casefold():
-                    return user.id
-            if page * 100 >= batch.total:
-                break
-        raise click.ClickException(f"no user {username!r}")
 
     @users.command("create-admin")
     @click.option("--username", required=True)
@@ -56,22 +50,29 @@ def init_app(app: Flask, services: Services) -> None:
             user = identity.register(username, email, _read_password())
             identity.admin_update_user(OPERATOR, user.id, UserChanges(role="admin"))
         except ContractError as error:
-            _fail(error)
+            raise click.ClickException(error.detail or error.code) from None
         click.echo(f"created admin {username}")
 
     @users.command("revoke-tokens")
     @click.argument("username")
     def revoke_tokens(username: str) -> None:
         """End every session of a user now."""
-        identity.logout_everywhere(find(username), actor="operator")
+        identity.logout_everywhere(_user_id(identity, username), actor="operator")
         click.echo(f"revoked every token of {username}")
 
     @users.command("deactivate")
     @click.argument("username")
     def deactivate(username: str) -> None:
         """Deactivate an account (and end its sessions)."""
-        identity.admin_update_user(OPERATOR, find(username), UserChanges(is_active=False))
+        identity.admin_update_user(OPERATOR, _user_id(identity, username),
+                                   UserChanges(is_active=False))
         click.echo(f"deactivated {username}")
+
+    return users
+
+
+def keys_group(identity: IdentityService) -> AppGroup:
+    keys = AppGroup("keys", help="Key management.")
 
     @keys.command("rotate-jwt")
     def rotate_jwt() -> None:
@@ -85,8 +86,15 @@ def init_app(app: Flask, services: Services) -> None:
         try:
             identity.remove_signing_key(kid)
         except ContractError as error:
-            _fail(error)
+            raise click.ClickException(error.detail or error.code) from None
         click.echo(f"removed key {kid}")
+
+    return keys
+
+
+def operations_group() -> list[AppGroup]:
+    audit = AppGroup("audit", help="The audit trail.")
+    schema = AppGroup("schema", help="Database schema (one migration history per module).")
 
     @audit.command("verify")
     def audit_verify() -> None:
@@ -110,6 +118,10 @@ def init_app(app: Flask, services: Services) -> None:
             raise click.ClickException(f"models and migrations disagree: {diff}")
         click.echo("models and migrations agree")
 
+    return [audit, schema]
+
+
+def init_app(app: Flask, services: Services) -> None:
     @app.cli.command("seed")
     def seed() -> None:
         """Idempotent demo data; prints the demo credentials."""
@@ -118,8 +130,9 @@ def init_app(app: Flask, services: Services) -> None:
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
 
-    for group in (users, keys, audit, schema, pki_group(services.transport.pki_dir),
-                  _grpc_group(services)):
+    groups = [users_group(services.identity), keys_group(services.identity),
+              *operations_group(), pki_group(services.transport.pki_dir), _grpc_group(services)]
+    for group in groups:
         app.cli.add_command(group)
 
 

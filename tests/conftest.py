@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,43 @@ def signing_pem() -> bytes:
     return generate_private_pem()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=("sqlite", "postgres"), default="sqlite",
+                     help="database for the app fixture (postgres needs TEST_POSTGRES_URL)")
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str | None:
     return os.environ.get("TEST_POSTGRES_URL") or None
+
+
+@pytest.fixture(scope="session")
+def session_database(request: pytest.FixtureRequest,
+                     postgres_url: str | None) -> Iterator[str | None]:
+    """With ``--db postgres``: one scratch PostgreSQL database for the whole run."""
+    if request.config.getoption("--db") != "postgres":
+        yield None
+        return
+    if not postgres_url:
+        pytest.exit("--db postgres needs TEST_POSTGRES_URL", returncode=2)
+    with scratch_database(postgres_url) as url:
+        yield url
+
+
+@contextmanager
+def scratch_database(postgres_url: str) -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+
+    name = "shop_" + uuid.uuid4().hex[:12]
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
@@ -46,7 +81,8 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, signing_pem: bytes, clock: FrozenClock) -> Settings:
+def settings(tmp_path: Path, signing_pem: bytes, clock: FrozenClock,
+             session_database: str | None) -> Settings:
     keys_dir = tmp_path / "jwt-keys"
     keys_dir.mkdir(mode=0o700)
     SigningKeyStore(keys_dir, clock, retire_grace=930).rotate(signing_pem)
@@ -54,7 +90,7 @@ def settings(tmp_path: Path, signing_pem: bytes, clock: FrozenClock) -> Settings
         profile="test",
         instance_path=tmp_path,
         secret_key="test-secret-" + uuid.uuid4().hex,
-        database_url=f"sqlite:///{tmp_path / 'shop.sqlite3'}",
+        database_url=session_database or f"sqlite:///{tmp_path / 'shop.sqlite3'}",
         jwt_keys_dir=keys_dir,
         password_hash_iterations=TEST_ITERATIONS,
         revocation_poll_seconds=0.0,
@@ -65,6 +101,8 @@ def settings(tmp_path: Path, signing_pem: bytes, clock: FrozenClock) -> Settings
 def make_app(settings: Settings, clock: FrozenClock) -> Flask:
     app = create_app(settings, clock=clock)
     with app.app_context():
+        if not settings.default_database_url.startswith("sqlite"):
+            db.drop_all()  # a shared PostgreSQL database: start every test empty
         db.create_all()
     return app
 
@@ -95,20 +133,11 @@ def api(client: FlaskClient, services: Services) -> Api:
 
 @pytest.fixture
 def pg_settings(settings: Settings, postgres_url: str | None) -> Iterator[Settings]:
-    """Settings pointing at a fresh PostgreSQL schema-less database namespace."""
+    """Settings pointing at a fresh PostgreSQL database of its own."""
     if not postgres_url:
         pytest.skip("TEST_POSTGRES_URL is not set: PostgreSQL tests need a server")
-    from sqlalchemy import create_engine, text
-
-    name = "shop_" + uuid.uuid4().hex[:12]
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres_url.rsplit("/", 1)[0] + "/" + name
-    yield settings.with_(database_url=url)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(postgres_url) as url:
+        yield settings.with_(database_url=url)
 
 
 @pytest.fixture

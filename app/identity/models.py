@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.platform.db import db
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+class User(db.Model):  # type: ignore[name-defined]
     __bind_key__ = "identity"
     __tablename__ = "identity_users"
 
@@ -26,7 +26,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class RefreshToken(db.Model):  # type: ignore[name-defined,misc]
+class RefreshToken(db.Model):  # type: ignore[name-defined]
     """One refresh token; tokens of one login share a ``family_id`` (the session id)."""
 
     __bind_key__ = "identity"
@@ -44,7 +44,7 @@ class RefreshToken(db.Model):  # type: ignore[name-defined,misc]
     revoked_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-class RevocationEntry(db.Model):  # type: ignore[name-defined,misc]
+class RevocationEntry(db.Model):  # type: ignore[name-defined]
     """The revocation feed that every verifier follows (see ``revocations_since``)."""
 
     __bind_key__ = "identity"

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from app.identity.contract import (
     ROLES,
     AccountExists,
+    InactiveUser,
     InvalidCredentials,
     InvalidRefreshToken,
-    InactiveUser,
     LoginResult,
     PublicKey,
     TokenPair,
@@ -147,19 +147,17 @@ class DatabaseIdentityService:
         with unit_of_work(BIND) as session:
             user = session.scalar(select(User).where(User.username_key == username.casefold()))
             ok = self.hasher.verify(password, user.password_hash if user else None)
-            if not (ok and user is not None and user.is_active):
-                failed_user = user.id if user else ""
-                result = None
-            else:
+            user_id = user.id if user else ""
+            result = None
+            if ok and user is not None and user.is_active:
                 if self.hasher.needs_rehash(user.password_hash):
                     user.password_hash = self.hasher.hash(password)
                 result = LoginResult(tokens=self.issuer.start_family(session, user, ["pwd"]))
-                failed_user = ""
         if result is None:
             self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor="",
-                              target=failed_user, username=username[:40])
+                              target=user_id, username=username[:40])
             raise InvalidCredentials("The username or password is not correct.")
-        self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user.id, target=user.id,
+        self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user_id, target=user_id,
                           amr=["pwd"])
         return result
 

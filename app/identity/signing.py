@@ -8,6 +8,7 @@ an operator's rotation or removal reaches running workers without a restart.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -43,6 +44,17 @@ def generate_private_pem(bits: int = KEY_BITS) -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
+
+
+@functools.lru_cache(maxsize=16)
+def _load_pem(pem: bytes) -> Any:
+    # Loading an RSA-4096 private key validates it, which costs about 0.3 s: do it once per
+    # key and process, not on every re-read of the key set.
+    return serialization.load_pem_private_key(pem, password=None)
+
+
+def _parse_private_key(pem: bytes, kid: str) -> RSAKey:
+    return RSAKey.import_key(_load_pem(pem), {"kid": kid, "alg": ALGORITHM, "use": "sig"})
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -91,8 +103,7 @@ class SigningKeyStore:
         return state
 
     def _read_key(self, kid: str) -> RSAKey:
-        pem = (self.directory / f"{kid}.pem").read_bytes()
-        key = RSAKey.import_key(pem, {"kid": kid, "alg": ALGORITHM, "use": "sig"})
+        key = _parse_private_key((self.directory / f"{kid}.pem").read_bytes(), kid)
         if not key.is_private:
             raise KeyStoreError(f"key {kid} is not a private key")
         return key
@@ -148,7 +159,7 @@ class SigningKeyStore:
 
     def describe(self) -> list[dict[str, Any]]:
         state = self._load()
-        rows = [{"kid": state.active, "status": "active"}]
+        rows: list[dict[str, Any]] = [{"kid": state.active, "status": "active"}]
         rows += [{"kid": k, "status": "retired", "retired_at": at,
                   "published": self._published(at)} for k, at in state.retired.items()]
         return rows

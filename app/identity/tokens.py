@@ -12,8 +12,9 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app.identity.contract import TokenPair
@@ -88,14 +89,14 @@ class TokenIssuer:
     def redeem(self, session: Session, refresh: str) -> Redeemed:
         """Spend a refresh token. Exactly one of concurrent callers gets the row back."""
         hashed, now = token_hash(refresh), self._now()
-        won = session.execute(
+        won: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(RefreshToken)
             .where(RefreshToken.token_hash == hashed, RefreshToken.used_at.is_(None),
                    RefreshToken.revoked_at.is_(None), RefreshToken.family_expires_at > now)
             .values(used_at=now)
-        ).rowcount
+        )
         row = session.get(RefreshToken, hashed)
-        if won == 1 and row is not None:
+        if won.rowcount == 1 and row is not None:
             return Redeemed(row)
         if row is not None and (row.used_at is not None or row.revoked_at is not None):
             return Redeemed(None, reused_family=row.family_id, user_id=row.user_id)
@@ -112,11 +113,11 @@ class TokenIssuer:
 
     def revoke_family(self, session: Session, family: str, note: str) -> None:
         now = self._now()
-        changed = session.execute(
+        changed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             update(RefreshToken).where(RefreshToken.family_id == family,
                                        RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now)).rowcount
-        if changed:
+            .values(revoked_at=now))
+        if changed.rowcount:
             self.feed(session, "sid", family, note=note)
 
     def revoke_user(self, session: Session, user_id: str, note: str,

@@ -130,7 +130,7 @@ class RevocationList:
         )
 
 
-class AccessTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+class AccessTokenValidator(JWTBearerTokenValidator):
     """Authlib's RFC 9068 validator with every option spelled out (see the module docstring)."""
 
     def __init__(self, *, issuer: str, audience: str, keys: KeyRing, clock: Clock,

@@ -64,7 +64,7 @@ class SecurityEvent(StrEnum):
     ALERT = "sys_alert"
 
 
-class AuditRecord(db.Model):  # type: ignore[name-defined,misc]
+class AuditRecord(db.Model):  # type: ignore[name-defined]
     __tablename__ = "platform_audit_events"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -81,7 +81,7 @@ class AuditRecord(db.Model):  # type: ignore[name-defined,misc]
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditHead(db.Model):  # type: ignore[name-defined,misc]
+class AuditHead(db.Model):  # type: ignore[name-defined]
     __tablename__ = "platform_audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -40,6 +40,21 @@ def init_app(app: Flask, urls: dict[str | None, str]) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 _tune_sqlite(engine)
+        _process_engines.clear()
+        _process_engines.update(db.engines)
+
+
+# The engines of the shop this process serves. Services run in request threads, gRPC handler
+# threads, CLI commands and test code alike, so they must not depend on a Flask app context;
+# a process serves one shop (tests build a fresh app per test, which replaces these).
+_process_engines: dict[str | None, Engine] = {}
+
+
+def engine_for(bind: str | None) -> Engine:
+    try:
+        return _process_engines[bind]
+    except KeyError:
+        raise RuntimeError(f"no database engine for bind {bind!r}: create_app() first") from None
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -79,7 +94,7 @@ def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Sessio
     commit on their own and a failure in one never rolls back the other. ``readonly`` lets
     SQLite readers run beside a writer instead of queueing behind it.
     """
-    engine = db.engines[bind]
+    engine = engine_for(bind)
     if readonly:
         engine = engine.execution_options(shop_readonly=True)
     with Session(engine, expire_on_commit=False) as session, session.begin():
@@ -89,7 +104,7 @@ def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Sessio
 def ping_databases() -> dict[str | None, str]:
     """``{bind: "ok" | "unavailable (ErrorType)"}`` for every engine (readiness probe)."""
     results: dict[str | None, str] = {}
-    for bind, engine in db.engines.items():
+    for bind, engine in _process_engines.items():
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))

@@ -86,8 +86,17 @@ def _title(status: int) -> str:
         return "Error"
 
 
+def status_for(error: ContractError) -> int:
+    """The HTTP status of a contract error: its own code's, else its nearest ancestor's."""
+    for cls in type(error).__mro__:
+        status = STATUS_BY_CODE.get(getattr(cls, "code", ""))
+        if status is not None:
+            return status
+    return 500
+
+
 def contract_error_response(error: ContractError) -> Response:
-    status = STATUS_BY_CODE.get(error.code, 500)
+    status = status_for(error)
     if status == 500:
         return _internal_error(error)
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
@@ -119,7 +128,7 @@ def init_app(app: Flask, html_handler: Any = None) -> None:
     @app.errorhandler(ContractError)
     def _contract(error: ContractError) -> Response:
         if wants_html():
-            return html_handler(STATUS_BY_CODE.get(error.code, 500), error.detail)
+            return html_handler(status_for(error), error.detail)
         return contract_error_response(error)
 
     @app.errorhandler(HTTPException)

@@ -26,6 +26,7 @@ def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(12)
         structlog.contextvars.clear_contextvars()
+        audit.clear_context()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
         audit.bind_context(
             request_id=g.request_id,

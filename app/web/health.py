@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
+
 from app.bootstrap import Services
 from app.platform.db import ping_databases
 

@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="shop", error="invalid_token"'}
 
 
-class BearerProtector(ResourceProtector):  # type: ignore[misc]
+class BearerProtector(ResourceProtector):
     def __init__(self, validator: AccessTokenValidator, audit: AuditTrail) -> None:
         super().__init__()
         self.register_token_validator(validator)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template
-from spectree import SecurityScheme, SpecTree
+from flask import Flask, Response, jsonify, render_template
+from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
 
 from app.platform.errors import Problem
 
@@ -27,14 +28,16 @@ spec = SpecTree(
     title="Shop API",
     version="1.0.0",
     description="REST API of the shop. Errors are application/problem+json (RFC 9457).",
-    path="api",
+    # spectree leaves out every route under its own path, so it must not be /api; the shop
+    # serves the document at /api/openapi.json itself (below).
+    path="apidoc",
     filename="openapi.json",
     page_templates={},
     before=_validation_failed,
     validation_error_status=400,
     security_schemes=[
-        SecurityScheme(name="bearer",
-                       data={"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+        SecurityScheme(name="bearer", data=SecuritySchemeData(
+            type=SecureType.HTTP, scheme="bearer", bearer_format="JWT")),
     ],
     annotations=False,
 )
@@ -42,6 +45,12 @@ spec = SpecTree(
 
 def register(app: Flask) -> None:
     spec.register(app)
+
+    @app.get("/api/openapi.json")
+    def openapi_document() -> Response:
+        response = jsonify(spec.spec)
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
 
     @app.get("/api/docs/")
     def api_docs() -> str:

@@ -15,7 +15,7 @@ from app.web.api.common import body, json_response, page_response, query
 from app.web.api.guards import Guards
 from app.web.api.openapi import spec
 
-BEARER = {"bearer": []}
+BEARER: dict[str, list[str]] = {"bearer": []}
 
 
 def blueprint(services: Services, guards: Guards) -> Blueprint:

@@ -1,0 +1,101 @@
+"""Edge checks: JSON only, size limits, malformed bodies, problem+json, no stack traces."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Api
+
+
+def test_other_content_type_is_415(api: Api) -> None:
+    response = api.client.post("/api/users/", data="username=a&password=b",
+                               content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert set(body) >= {"type", "title", "status", "detail"} and body["status"] == 415
+
+
+def test_oversized_body_is_413(api: Api) -> None:
+    payload = '{"username": "' + "a" * 2_000_000 + '"}'
+    response = api.client.post("/api/users/", data=payload, content_type="application/json")
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("raw", [b"{", b'{"a": }', b"\xff\xfe\x00", b'{"username": "\xc3\x28"}',
+                                 b"[1, 2", b"nul"])
+def test_malformed_json_or_invalid_utf8_is_400(api: Api, raw: bytes) -> None:
+    response = api.client.post("/api/token/", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("body", [[], "text", 12, None, {"username": 5, "password": []},
+                                  {"username": "a" * 10_000, "password": "x"}])
+def test_wrong_types_are_400_naming_fields(api: Api, body: object) -> None:
+    response = api.client.post("/api/token/", json=body)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+
+
+def test_missing_fields_are_named(api: Api) -> None:
+    response = api.client.post("/api/users/", json={"username": "alice"})
+    assert response.status_code == 400
+    assert {"email", "password"} <= set(response.get_json()["errors"])
+
+
+def test_unknown_route_and_method_are_problems(api: Api) -> None:
+    missing = api.get("/api/nope/")
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    wrong = api.client.delete("/api/token/")
+    assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
+    assert "POST" in wrong.headers["Allow"]
+
+
+def test_internal_errors_never_leak_a_stack_trace(app, api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("SELECT secret FROM keys -- /home/shop/app.py line 12")
+
+    monkeypatch.setattr(api.services.identity._target, "login", explode)  # type: ignore[attr-defined]
+    api.services.identity._cache.clear()  # type: ignore[attr-defined]
+    response = api.login()
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "SELECT" not in text and "app.py" not in text
+    assert response.mimetype == "application/problem+json"
+
+
+def test_request_id_is_echoed_or_made(api: Api) -> None:
+    assert len(api.get("/healthz").headers["X-Request-ID"]) >= 16
+    given = api.client.get("/healthz", headers={"X-Request-ID": "abc12345-trace"})
+    assert given.headers["X-Request-ID"] == "abc12345-trace"
+    forged = api.client.get("/healthz", headers={"X-Request-ID": "bad id\"},{\"x\":1"})
+    assert forged.headers["X-Request-ID"] != "bad id\"},{\"x\":1"
+
+
+def test_public_keys_are_cacheable_and_complete(api: Api) -> None:
+    jwks = api.get("/.well-known/jwks.json")
+    assert "max-age" in jwks.headers["Cache-Control"]
+    keys = jwks.get_json()["keys"]
+    assert len(keys) == 1 and keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256"
+    assert "d" not in keys[0] and "p" not in keys[0], "private parts must never be published"
+    assert int.bit_length(int.from_bytes(_b64(keys[0]["n"]), "big")) == 4096
+    public = api.get("/api/auth/public-key/").get_json()
+    assert public["alg"] == "RS256" and public["kid"] == keys[0]["kid"]
+    assert public["public_key"].startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def _b64(value: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def test_openapi_document_and_docs_page(api: Api) -> None:
+    doc = api.get("/api/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    for path in ("/api/users/", "/api/token/", "/api/token/refresh/", "/api/users/me/"):
+        assert path in doc["paths"]
+    page = api.get("/api/docs/")
+    assert page.status_code == 200 and b"/api/token/refresh/" in page.data

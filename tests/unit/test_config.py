@@ -1,0 +1,80 @@
+"""The production profile refuses unsafe configuration, with a clear message and exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import ConfigError, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG = "s" * 48
+
+
+def production_env(tmp_path: Path, **changes: str) -> dict[str, str]:
+    keys = tmp_path / "keys"
+    keys.mkdir(exist_ok=True)
+    env = {"SHOP_PROFILE": "production", "SECRET_KEY": STRONG, "JWT_KEYS_DIR": str(keys),
+           "DATABASE_URL": "postgresql+psycopg://shop@db/shop",
+           "SHOP_INSTANCE_PATH": str(tmp_path)}
+    env.update(changes)
+    return {k: v for k, v in env.items() if v != "<unset>"}
+
+
+def test_a_complete_production_configuration_is_accepted(tmp_path: Path) -> None:
+    assert Settings.from_env(production_env(tmp_path)).is_production
+
+
+@pytest.mark.parametrize("changes,needle", [
+    ({"SECRET_KEY": "<unset>"}, "SECRET_KEY"),
+    ({"SECRET_KEY": "changeme"}, "SECRET_KEY"),
+    ({"SECRET_KEY": "dev-insecure-" + "x" * 40}, "SECRET_KEY"),
+    ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+    ({"SHOP_DEBUG": "true"}, "SHOP_DEBUG"),
+    ({"DATABASE_URL": "<unset>"}, "DATABASE_URL"),
+    ({"JWT_KEYS_DIR": "<unset>"}, "JWT_KEYS_DIR"),
+    ({"JWT_KEYS_DIR": "/nonexistent/keys"}, "JWT_KEYS_DIR"),
+    ({"PASSWORD_HASH_ITERATIONS": "1000"}, "PASSWORD_HASH_ITERATIONS"),
+])
+def test_production_refuses(tmp_path: Path, changes: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        Settings.from_env(production_env(tmp_path, **changes))
+
+
+def test_secret_from_file(tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(STRONG + "\n")
+    env = production_env(tmp_path, SECRET_KEY="<unset>", SECRET_KEY_FILE=str(secret_file))
+    assert Settings.from_env(env).secret_key == STRONG
+    with pytest.raises(ConfigError, match="SECRET_KEY_FILE"):
+        Settings.from_env(production_env(tmp_path, SECRET_KEY="<unset>",
+                                         SECRET_KEY_FILE=str(tmp_path / "missing")))
+
+
+def test_unknown_profile_and_excessive_leeway(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        Settings.from_env({"SHOP_PROFILE": "staging"})
+    with pytest.raises(ConfigError):
+        Settings.from_env({"JWT_LEEWAY": "120", "SHOP_INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_process_exits_nonzero_with_a_clear_message(tmp_path: Path) -> None:
+    env = {**os.environ, **production_env(tmp_path, SECRET_KEY="<unset>")}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "refusing to start in production" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_an_empty_key_directory(tmp_path: Path) -> None:
+    env = {**os.environ, **production_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/x.db")}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "JWT key set" in result.stderr
