@@ -93,7 +93,7 @@ class GrpcIdentityClient:
         return codec.key_from_pb(self._call("PublicKey", pb.Empty()))
 
     def jwks(self) -> dict[str, Any]:
-        return json.loads(self._call("Jwks", pb.Empty()).json)  # type: ignore[no-any-return]
+        return json.loads(self._call("Jwks", pb.Empty()).json)
 
     def revocations_since(self, cursor: int) -> list[Revocation]:
         reply = self._call("RevocationsSince", pb.RevocationsRequest(cursor=cursor))

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.bootstrap import Services
 from app.identity.contract import (
     AccountExists,
     InactiveUser,
@@ -17,7 +18,6 @@ from app.identity.contract import (
 )
 from app.kernel import PermissionDenied, Principal
 from app.platform import call_context
-from app.bootstrap import Services
 
 PASSWORD = "correct horse battery staple"
 

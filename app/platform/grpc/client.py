@@ -54,7 +54,7 @@ def service_config(service: str, idempotent: Iterable[str]) -> str:
 
 
 def is_infrastructure_failure(exc: BaseException) -> bool:
-    return isinstance(exc, grpc.RpcError) and exc.code() in INFRASTRUCTURE  # type: ignore[attr-defined]
+    return isinstance(exc, grpc.RpcError) and exc.code() in INFRASTRUCTURE
 
 
 class BreakerAudit(pybreaker.CircuitBreakerListener):
@@ -188,5 +188,5 @@ class RemoteModule:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=self.service),
                                timeout=timeout, metadata=self.metadata())
         except grpc.RpcError as error:
-            return f"UNREACHABLE ({error.code().name})"  # type: ignore[attr-defined]
+            return f"UNREACHABLE ({error.code().name})"
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))

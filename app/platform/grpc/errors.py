@@ -46,7 +46,7 @@ INFRASTRUCTURE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLIN
 
 def status_of(error: ContractError) -> grpc.StatusCode:
     for klass in type(error).__mro__:
-        status = STATUS_BY_FAMILY.get(klass)  # type: ignore[call-overload]
+        status = STATUS_BY_FAMILY.get(klass)
         if status is not None:
             return status
     # A contract error outside the kernel families (e.g. InsufficientStock(ContractError)).
@@ -81,10 +81,10 @@ def _trailers(error: grpc.RpcError) -> dict[str, str]:
 def from_rpc_error(error: grpc.RpcError, registry: dict[str, type[ContractError]],
                    module: str) -> ContractError:
     """The contract error a failed call stands for."""
-    status: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
+    status: grpc.StatusCode = error.code()
     trailers = _trailers(error)
     code = trailers.get(CODE_KEY)
-    detail = error.details() or ""  # type: ignore[attr-defined]
+    detail = error.details() or ""
     fields = json.loads(trailers[FIELDS_KEY]) if FIELDS_KEY in trailers else None
     if code is not None and code in registry:
         return registry[code](detail, field_errors=fields)

@@ -33,8 +33,9 @@ log = structlog.get_logger("shop.grpc.server")
 
 SPIFFE_KEY = "peer_spiffe_id"
 CALLER_KEY = "x-shop-caller"
-SECRET_KEY = "x-shop-secret"  # noqa: S105 - a metadata key, not a secret
+SECRET_KEY = "x-shop-secret"
 REQUEST_ID_KEY = "x-request-id"
+TLS_VERSIONS = frozenset({b"TLSv1.2", b"TLSv1.3"})
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
 
 
@@ -54,7 +55,10 @@ def _san_caller(context: grpc.ServicerContext) -> str | None:
     """The module named by the peer certificate's SPIFFE ID (grpc core sets ``peer_spiffe_id``
     only for a certificate with exactly one well-formed SPIFFE URI SAN)."""
     prefix = f"spiffe://{TRUST_DOMAIN}/"
-    values = context.auth_context().get(SPIFFE_KEY, ())
+    auth = context.auth_context()
+    if not set(auth.get("ssl_tls_version", ())) <= TLS_VERSIONS:
+        return None
+    values = auth.get(SPIFFE_KEY, ())
     if len(values) != 1:
         return None
     text = values[0].decode() if isinstance(values[0], bytes) else str(values[0])
