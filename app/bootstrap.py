@@ -27,6 +27,7 @@ from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.pki import Pki
 from app.platform.grpc.server import Registration
 from app.platform.grpc.settings import MODULES, TransportConfigError, TransportSettings
+from app.platform.grpc.status import PeerStatus
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Services:
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
     transport: TransportSettings = field(default_factory=TransportSettings)
+    # Remote modules' health, breaker states and certificate expiry (for /readyz); None when
+    # every module is in-process.
+    peers: PeerStatus | None = None
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -55,9 +59,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             hook()  # type: ignore[operator]
 
     transport = _transport(settings)
+    peers = PeerStatus(transport) if transport.any_remote else None
     identity: IdentityService
     if transport.remote("identity"):
-        identity = GrpcIdentityClient(transport, audit)
+        identity_client = GrpcIdentityClient(transport, audit)
+        peers.remotes.append(identity_client.remote)  # type: ignore[union-attr]
+        identity = identity_client
     else:
         identity_impl = build_identity(settings, audit=audit, clock=clock, on_revoked=on_revoked)
         identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
@@ -73,7 +80,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
     revoked_hooks.append(verifier.revocations.invalidate)
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings, transport=transport)
+                    verifier=verifier, keyrings=keyrings, transport=transport,
+                    peers=peers)
 
 
 def _transport(settings: Settings) -> TransportSettings:
