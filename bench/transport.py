@@ -1,0 +1,117 @@
+"""Transport benchmarks: the breaker's concurrency and the mTLS call round trip.
+
+``run()`` returns rows ``(name, measured, baseline, target)``; ``python -m bench.transport``
+prints them. Figures are ratios measured side by side in one run, never absolute timings.
+
+* breaker: 16 threads vs 1 thread calling a 50 ms backend through one breaker (target: at
+  least 10x the throughput); stock pybreaker is shown beside it for comparison (about 1x).
+* round trip: identity ``get_user`` over gRPC with mutual TLS on loopback vs in-process.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pybreaker
+
+from app.platform.grpc.breaker import ConcurrentBreaker
+
+BACKEND_SECONDS = 0.05
+THREADS = 16
+Row = tuple[str, float, float, str]
+
+
+def _throughput(breaker: pybreaker.CircuitBreaker, threads: int, calls_each: int) -> float:
+    def backend() -> None:
+        time.sleep(BACKEND_SECONDS)
+
+    def worker(_: int) -> None:
+        for _ in range(calls_each):
+            breaker.call(backend)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(worker, range(threads)))
+    return threads * calls_each / (time.perf_counter() - started)
+
+
+def breaker_rows() -> list[Row]:
+    rows = []
+    for label, factory in (("ConcurrentBreaker", ConcurrentBreaker),
+                           ("stock pybreaker", pybreaker.CircuitBreaker)):
+        single = _throughput(factory(), 1, 8)
+        many = _throughput(factory(), THREADS, 8)
+        rows.append((f"breaker {label}: {THREADS} threads vs 1 (calls/s, 50 ms backend)",
+                     round(many, 1), round(single, 1),
+                     ">= 10x" if label == "ConcurrentBreaker" else "for comparison"))
+    return rows
+
+
+def _median_ms(call: Callable[[], Any], n: int) -> float:
+    for _ in range(20):
+        call()  # warm-up: connections, key caches
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def round_trip_rows(n: int = 300) -> list[Row]:
+    from app import create_app
+    from app.bootstrap import build_module_host
+    from app.config import Settings
+    from app.identity.grpc_client import GrpcIdentityClient
+    from app.identity.signing import SigningKeyStore, generate_private_pem
+    from app.platform.clock import SystemClock
+    from app.platform.db import db
+    from app.platform.grpc.pki import Pki
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        keys = root / "jwt-keys"
+        keys.mkdir(mode=0o700)
+        SigningKeyStore(keys, SystemClock(), retire_grace=930).rotate(generate_private_pem())
+        settings = Settings(profile="test", instance_path=root,
+                            secret_key="bench-" + uuid.uuid4().hex * 2,
+                            database_url=f"sqlite:///{root / 'shop.sqlite3'}",
+                            jwt_keys_dir=keys, password_hash_iterations=1000,
+                            log_level="WARNING")
+        app = create_app(settings)
+        with app.app_context():
+            db.create_all()
+        services = app.extensions["shop.services"]
+        Pki(services.transport.pki_dir).ensure(["identity", "web"])
+        with app.app_context():
+            user = services.identity.register("bench", "bench@example.com",
+                                              "correct horse battery staple")
+            local = _median_ms(lambda: services.identity.get_user(user.id), n)
+        host = build_module_host(services, ["identity"], app.app_context)
+        port = host.start("127.0.0.1:0")
+        transport = replace(services.transport, targets={"identity": f"127.0.0.1:{port}"})
+        client = GrpcIdentityClient(transport, services.audit)
+        remote = _median_ms(lambda: client.get_user(user.id), n)
+        client.remote.close()
+        host.stop(grace=None)
+    return [("identity get_user p50 ms: gRPC mTLS vs in-process", round(remote, 3),
+             round(local, 3), "report (order/product targets: within 2x)")]
+
+
+def run() -> list[Row]:
+    return breaker_rows() + round_trip_rows()
+
+
+if __name__ == "__main__":
+    print(f"{'benchmark':<66} {'measured':>10} {'baseline':>10} {'ratio':>7}  target")
+    for name, measured, baseline, target in run():
+        ratio = measured / baseline if baseline else float("nan")
+        print(f"{name:<66} {measured:>10} {baseline:>10} {ratio:>6.1f}x  {target}")
