@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -153,5 +154,16 @@ def _grpc_group(services: Services) -> AppGroup:
         host = build_module_host(host_services, names, host_app.app_context)
         click.echo(f"serving {', '.join(names)} on {bind}")
         host.serve_forever(bind)
+
+    @group.command("status")
+    def status() -> None:
+        """Health, breaker state and certificate expiry of the remote modules (exit 1: not ok)."""
+        if services.peers is None:
+            click.echo("every module is in-process")
+            return
+        report = services.peers()
+        click.echo(json.dumps(report, indent=2))
+        if not report["ok"]:
+            raise SystemExit(1)
 
     return group
