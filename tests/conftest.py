@@ -107,13 +107,30 @@ def make_app(settings: Settings, clock: FrozenClock) -> Flask:
     return app
 
 
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@contextmanager
+def fresh_app(settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
+    """An app on an empty database (no tables), its connections closed afterwards."""
+    from app import create_app
+
+    app = create_app(settings, clock=clock)
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        dispose(app)
+
+
 @pytest.fixture
 def app(settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
     app = make_app(settings, clock)
     yield app
-    with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
+    dispose(app)
 
 
 @pytest.fixture

@@ -11,12 +11,15 @@ Built on Authlib's RFC 9068 resource-server validator, tightened where its defau
 * ``exp``, ``iat``, ``nbf``, ``iss``, ``aud``, ``sub``, ``jti``, ``client_id`` are essential;
   leeway at most 30 s; the compact token is size-capped before parsing;
 * revocation (one token, one session, every token of a user) from a feed that the verifier
-  follows, so no call to the identity provider is made per request.
+  follows, so no call to the identity provider is made per request;
+* a token already verified is remembered (exact string, bounded LRU, like Envoy's JWT cache):
+  a repeat presentation re-checks only expiry and revocation; removing a key forgets them all.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +94,10 @@ class RevocationList:
         """Poll again on the next check (called in-process right after a revocation)."""
         self._polled_at = float("-inf")
 
+    def sync(self) -> None:
+        """Follow the feed if the last poll is older than the poll interval."""
+        self._poll()
+
     def _poll(self) -> None:
         now = self._clock.time()
         if now - self._polled_at < self._poll_interval:
@@ -130,11 +137,38 @@ class RevocationList:
         )
 
 
+class VerifiedTokens:
+    """A bounded LRU of token strings whose signature and claims have been fully checked."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._items: OrderedDict[str, JWTAccessTokenClaims] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> JWTAccessTokenClaims | None:
+        with self._lock:
+            claims = self._items.get(token)
+            if claims is not None:
+                self._items.move_to_end(token)
+            return claims
+
+    def put(self, token: str, claims: JWTAccessTokenClaims) -> None:
+        with self._lock:
+            self._items[token] = claims
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 class AccessTokenValidator(JWTBearerTokenValidator):
     """Authlib's RFC 9068 validator with every option spelled out (see the module docstring)."""
 
     def __init__(self, *, issuer: str, audience: str, keys: KeyRing, clock: Clock,
-                 revocations: RevocationList, leeway: int = 30, max_bytes: int = 8192) -> None:
+                 revocations: RevocationList, leeway: int = 30, max_bytes: int = 8192,
+                 verified: VerifiedTokens | None = None) -> None:
         super().__init__(issuer=issuer, resource_server=audience, realm="shop")
         self.revocations = revocations
         if not 0 <= leeway <= 30:
@@ -143,6 +177,7 @@ class AccessTokenValidator(JWTBearerTokenValidator):
         self.clock = clock
         self.leeway = leeway
         self.max_bytes = max_bytes
+        self.verified = verified or VerifiedTokens()
 
     def _resolve_key(self, token: Any) -> RSAKey:
         header = token.headers()
@@ -159,6 +194,11 @@ class AccessTokenValidator(JWTBearerTokenValidator):
     def authenticate_token(self, token_string: str) -> JWTAccessTokenClaims:
         if not token_string or len(token_string) > self.max_bytes:
             raise InvalidTokenError()
+        # Follow the feed first: a key removal must reach the remembered tokens below.
+        self.revocations.sync()
+        known = self.verified.get(token_string)
+        if known is not None:
+            return known
         options: dict[str, Any] = {
             "iss": {"essential": True, "value": self.issuer},
             "aud": {"essential": True, "value": self.resource_server},
@@ -175,22 +215,32 @@ class AccessTokenValidator(JWTBearerTokenValidator):
             decoded = jwt.decode(token_string, key=self._resolve_key, algorithms=[ALGORITHM])
         except (JoseError, ValueError, TypeError, KeyError) as exc:
             raise InvalidTokenError() from exc
-        return JWTAccessTokenClaims(decoded.claims, decoded.header, options)
+        claims = JWTAccessTokenClaims(decoded.claims, decoded.header, options)
+        claims.params["raw"] = token_string
+        return claims
 
     def validate_token(self, token: JWTAccessTokenClaims, scopes: Any, request: Any,
                        **_: Any) -> None:
-        try:
-            token.validate(now=int(self.clock.time()), leeway=self.leeway)
-        except (JoseError, ValueError, TypeError) as exc:
-            raise InvalidTokenError() from exc
-        if not all(isinstance(token.get(k), int) for k in ("exp", "iat", "nbf")):
+        principal: Principal | None = token.params.get("principal")
+        if principal is None:
+            principal = self._first_validation(token)
+        elif principal.expires_at + self.leeway < self.clock.time():
+            # Seen before: signature, issuer, audience and nbf cannot change; expiry can.
             raise InvalidTokenError()
-        try:
-            principal = to_principal(token)
-        except Unauthenticated as exc:
-            raise InvalidTokenError() from exc
         if self.revocations.is_revoked(principal):
             raise InvalidTokenError()
+
+    def _first_validation(self, token: JWTAccessTokenClaims) -> Principal:
+        try:
+            token.validate(now=int(self.clock.time()), leeway=self.leeway)
+            if not all(isinstance(token.get(k), int) for k in ("exp", "iat", "nbf")):
+                raise InvalidTokenError()
+            principal = to_principal(token)
+        except (JoseError, ValueError, TypeError, Unauthenticated) as exc:
+            raise InvalidTokenError() from exc
+        token.params["principal"] = principal
+        self.verified.put(token.params["raw"], token)
+        return principal
 
 
 class AccessTokenVerifier:
@@ -207,7 +257,13 @@ class AccessTokenVerifier:
             self.validator.validate_token(claims, None, None)
         except InvalidTokenError as exc:
             raise Unauthenticated("The access token is invalid, expired or revoked.") from exc
-        return to_principal(claims)
+        return principal_of(claims)
+
+
+def principal_of(claims: JWTAccessTokenClaims) -> Principal:
+    """The principal of claims that passed ``validate_token``."""
+    principal: Principal = claims.params["principal"]
+    return principal
 
 
 def to_principal(claims: dict[str, Any]) -> Principal:
@@ -229,8 +285,15 @@ def build_verifier(*, jwks_source: Callable[[], dict[str, Any]],
                    max_bytes: int = 8192, poll_interval: float = 1.0) -> AccessTokenVerifier:
     clock = clock or SystemClock()
     keys = KeyRing(jwks_source, clock)
+    verified = VerifiedTokens()
+
+    def key_removed() -> None:
+        keys.invalidate()
+        verified.clear()
+
     revocations = RevocationList(revocation_feed, clock, poll_interval,
-                                 on_key_removed=keys.invalidate)
+                                 on_key_removed=key_removed)
     validator = AccessTokenValidator(issuer=issuer, audience=audience, keys=keys, clock=clock,
-                                     revocations=revocations, leeway=leeway, max_bytes=max_bytes)
+                                     revocations=revocations, leeway=leeway, max_bytes=max_bytes,
+                                     verified=verified)
     return AccessTokenVerifier(validator)

@@ -82,8 +82,10 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        readonly = connection.get_execution_options().get("shop_readonly", False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        if not connection.get_execution_options().get("shop_readonly", False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers run in autocommit: each statement sees the latest committed state (WAL),
+        # and never queues behind a writer.
 
 
 @contextmanager
@@ -92,7 +94,8 @@ def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Sessio
 
     Independent of the request's scoped session, so that a module's work and the audit trail
     commit on their own and a failure in one never rolls back the other. ``readonly`` lets
-    SQLite readers run beside a writer instead of queueing behind it.
+    SQLite readers run beside a writer instead of queueing behind it; use it only for reads
+    that need no snapshot across statements.
     """
     engine = engine_for(bind)
     if readonly:

@@ -9,6 +9,7 @@ between the models and the migrated schema.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from flask_migrate import Migrate, upgrade
 
 from app.platform.db import db
 
-MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_ROOT = Path(
+    os.environ.get("SHOP_MIGRATIONS_DIR", Path(__file__).resolve().parents[2] / "migrations")
+)
 HISTORIES = ("platform", "identity", "catalog", "ordering")
 
 migrate = Migrate(compare_type=True, render_as_batch=True)

@@ -62,3 +62,20 @@ def _kid(token: str) -> str:
 
     head = token.split(".")[0]
     return str(json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["kid"])
+
+
+def test_a_remembered_token_still_expires_and_dies_with_its_key(app: Flask, api: Api,
+                                                              clock: FrozenClock) -> None:
+    user = api.user()
+    assert api.get(ME, user["access"]).status_code == 200  # verified once, now remembered
+    clock.advance(900 + 29)
+    assert api.get(ME, user["access"]).status_code == 200  # inside the 30 s leeway
+    clock.advance(2)
+    assert api.get(ME, user["access"]).status_code == 401
+    fresh = api.login().get_json()
+    assert api.get(ME, fresh["access"]).status_code == 200
+    old_kid = api.services.identity.public_key().kid
+    runner = app.test_cli_runner()
+    runner.invoke(args=["keys", "rotate-jwt"])
+    assert runner.invoke(args=["keys", "remove-jwt", old_kid]).exit_code == 0
+    assert api.get(ME, fresh["access"]).status_code == 401

@@ -16,7 +16,7 @@ from flask import g
 
 from app.kernel import Principal
 from app.platform import audit as audit_context
-from app.platform.access_tokens import AccessTokenValidator, to_principal
+from app.platform.access_tokens import AccessTokenValidator, principal_of
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.errors import Problem
 
@@ -43,7 +43,7 @@ class BearerProtector(ResourceProtector):
         except OAuth2Error as error:
             self.raise_error_response(error)
             raise  # unreachable: raise_error_response always raises
-        principal = to_principal(token)
+        principal = principal_of(token)
         g.principal = principal
         audit_context.bind_context(actor=principal.user_id)
         return principal

@@ -1,0 +1,1 @@
+"""Benchmarks: scenarios measured side by side in one run and reported as ratios."""

@@ -1,0 +1,61 @@
+"""The container's start command, run for real outside Docker: migrate, seed, serve, answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> bytes:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return bytes(response.read())
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.mark.slow
+def test_bin_start_migrates_seeds_and_serves(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "SHOP_INSTANCE_PATH": str(tmp_path), "PORT": str(port),
+           "WEB_CONCURRENCY": "1", "PASSWORD_HASH_ITERATIONS": "1000", "LOG_LEVEL": "WARNING"}
+    env.pop("SHOP_PROFILE", None)
+    process = subprocess.Popen([str(ROOT / "bin" / "start")], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        health = json.loads(wait_for(f"http://127.0.0.1:{port}/readyz", process))
+        assert health["status"] == "ready"
+        creds = json.loads((tmp_path / "demo_credentials.json").read_text())
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/token/", method="POST",
+            data=json.dumps({"username": "admin", "password": creds["admin"]}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert "access" in json.loads(response.read())
+        assert (tmp_path / "jwt-keys" / "keyset.json").exists()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert "Demo accounts" in output and "Serving the shop" in output
