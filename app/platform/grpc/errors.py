@@ -27,6 +27,8 @@ from app.kernel import (
 
 CODE_KEY = "shop-error-code"
 FIELDS_KEY = "shop-field-errors"
+ATTRS_KEY = "shop-error-attrs"
+_BASE_ATTRS = frozenset({"detail", "field_errors"})
 
 # The kernel families; a module's error maps through the family it subclasses.
 STATUS_BY_FAMILY: dict[type[ContractError], grpc.StatusCode] = {
@@ -58,6 +60,11 @@ def abort_with(context: grpc.ServicerContext, error: ContractError) -> None:
     trailers: list[tuple[str, str]] = [(CODE_KEY, error.code)]
     if error.field_errors:
         trailers.append((FIELDS_KEY, json.dumps(error.field_errors)))
+    # Extra plain attributes (e.g. InsufficientStock.product_id) travel too.
+    attrs = {k: v for k, v in vars(error).items()
+             if k not in _BASE_ATTRS and not k.startswith("_") and isinstance(v, str | int)}
+    if attrs:
+        trailers.append((ATTRS_KEY, json.dumps(attrs)))
     context.set_trailing_metadata(tuple(trailers))
     context.abort(status_of(error), error.detail or error.code)
 
@@ -87,10 +94,21 @@ def from_rpc_error(error: grpc.RpcError, registry: dict[str, type[ContractError]
     detail = error.details() or ""
     fields = json.loads(trailers[FIELDS_KEY]) if FIELDS_KEY in trailers else None
     if code is not None and code in registry:
-        return registry[code](detail, field_errors=fields)
+        return rebuild(registry[code], detail, fields, json.loads(trailers.get(ATTRS_KEY, "{}")))
     if status in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return Unavailable(f"The {module} service is unavailable.")
     family = FAMILY_BY_STATUS.get(status)
     if family is None or family is InternalError:
         return InternalError()
     return family(detail, field_errors=fields)
+
+
+def rebuild(cls: type[ContractError], detail: str, fields: dict[str, str] | None,
+            attrs: dict[str, Any]) -> ContractError:
+    """An instance of ``cls`` as the server raised it, whatever ``cls.__init__`` takes."""
+    error = cls.__new__(cls)
+    ContractError.__init__(error, detail, field_errors=fields)
+    for key, value in attrs.items():
+        if isinstance(value, str | int) and not key.startswith("_"):
+            setattr(error, key, value)
+    return error
