@@ -25,7 +25,7 @@ setup: install ## Install, migrate, create development keys and seed demo data
 	$(FLASK) schema upgrade
 	$(FLASK) seed
 
-run: setup ## Set everything up and serve on http://127.0.0.1:$(PORT)
+run: install ## Set everything up (migrate, keys, demo data) and serve on http://127.0.0.1:8000 (PORT overrides)
 	PORT=$(PORT) bin/start
 
 test: install ## Run the whole test suite
@@ -33,7 +33,6 @@ test: install ## Run the whole test suite
 
 lint: install ## ruff, mypy and import-linter
 	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench || true
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
 

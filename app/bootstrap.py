@@ -11,13 +11,19 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from app.catalog import grpc_server as catalog_grpc
 from app.catalog.contract import CatalogService
+from app.catalog.grpc_client import GrpcCatalogClient
+from app.catalog.wiring import build_catalog
 from app.config import ConfigError, Settings
 from app.identity import grpc_server as identity_grpc
 from app.identity.contract import IdentityService
 from app.identity.grpc_client import GrpcIdentityClient
 from app.identity.wiring import build_identity
+from app.ordering import grpc_server as ordering_grpc
 from app.ordering.contract import OrderingService
+from app.ordering.grpc_client import GrpcOrderingClient
+from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
 from app.platform.boundary import InProcessBoundary
@@ -60,11 +66,14 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
     transport = _transport(settings)
     peers = PeerStatus(transport) if transport.any_remote else None
+
+    def remote(client: Any) -> Any:
+        peers.remotes.append(client.remote)  # type: ignore[union-attr]
+        return client
+
     identity: IdentityService
     if transport.remote("identity"):
-        identity_client = GrpcIdentityClient(transport, audit)
-        peers.remotes.append(identity_client.remote)  # type: ignore[union-attr]
-        identity = identity_client
+        identity = remote(GrpcIdentityClient(transport, audit))
     else:
         identity_impl = build_identity(settings, audit=audit, clock=clock, on_revoked=on_revoked)
         identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
@@ -79,9 +88,21 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         poll_interval=settings.revocation_poll_seconds,
     )
     revoked_hooks.append(verifier.revocations.invalidate)
+    catalog: CatalogService
+    if transport.remote("catalog"):
+        catalog = remote(GrpcCatalogClient(transport, audit))
+    else:
+        catalog = cast(CatalogService,
+                       InProcessBoundary("catalog", build_catalog(audit=audit, clock=clock)))
+    ordering: OrderingService
+    if transport.remote("ordering"):
+        ordering = remote(GrpcOrderingClient(transport, audit))
+    else:
+        ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
+            identity=identity, catalog=catalog, keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings, transport=transport,
-                    peers=peers)
+                    verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
+                    transport=transport, peers=peers)
 
 
 def _transport(settings: Settings) -> TransportSettings:
@@ -114,6 +135,8 @@ def build_module_host(services: Services, modules: list[str],
     """A gRPC host serving ``modules`` from this process's in-process services."""
     builders: dict[str, Callable[[], Registration]] = {
         "identity": lambda: identity_grpc.registration(services.identity),
+        "catalog": lambda: catalog_grpc.registration(services.catalog),  # type: ignore[arg-type]
+        "ordering": lambda: ordering_grpc.registration(services.ordering),  # type: ignore[arg-type]
     }
     unknown = [m for m in modules if m not in builders]
     if unknown:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.bootstrap import Services
 from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
-from app.platform.audit import verify_chain
+from app.platform.audit import SecurityEvent, verify_chain
+from app.platform.crypto import KeyConfigError
 from app.platform.grpc.pki_cli import pki_group
 from app.platform.migrations import check_all, upgrade_all
-from app.seed import seed_users
+from app.seed import seed_demo
 
 OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cli",
                      issued_at=0, expires_at=0)
@@ -93,6 +95,57 @@ def keys_group(identity: IdentityService) -> AppGroup:
     return keys
 
 
+def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
+    """Key-ring purpose -> the owning module's contract method that re-encrypts its rows
+    under the ring's primary key (returns how many rows changed). One line per purpose."""
+    rotations: dict[str, Callable[[], int]] = {}
+    if services.ordering is not None:
+        rotations["order_user"] = services.ordering.reencrypt_user_references
+    return rotations
+
+
+def rotate_field_command(services: Services) -> click.Command:
+    @click.command("rotate-field")
+    @with_appcontext
+    @click.argument("purpose")
+    @click.option("--reencrypt-only", is_flag=True,
+                  help="Do not add a key (production: configure the new primary first).")
+    def rotate_field(purpose: str, reencrypt_only: bool) -> None:
+        """Make a new primary field key for PURPOSE and re-encrypt its rows under it."""
+        rotations = field_rotations(services)
+        if purpose not in rotations:
+            raise click.ClickException(f"unknown purpose {purpose!r}; one of "
+                                       + ", ".join(sorted(rotations)))
+        try:
+            kid = (services.keyrings.ring(purpose).primary_kid if reencrypt_only
+                   else services.keyrings.add_dev_primary(purpose))
+        except KeyConfigError as error:
+            raise click.ClickException(str(error)) from None
+        try:
+            count = rotations[purpose]()
+        except ContractError as error:
+            raise click.ClickException(error.detail or error.code) from None
+        services.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=purpose,
+                              kid=kid, reencrypted=count)
+        click.echo(f"{purpose}: primary key {kid}, {count} rows re-encrypted")
+
+    return rotate_field
+
+
+def inventory_group(services: Services) -> AppGroup:
+    inventory = AppGroup("inventory", help="Stock reservations.")
+
+    @inventory.command("release-stale")
+    @click.option("--older-than", default=900, show_default=True, type=click.IntRange(60),
+                  help="Seconds after which an unconfirmed reservation is abandoned.")
+    def release_stale(older_than: int) -> None:
+        """Give back the stock of reservations whose order never completed."""
+        assert services.catalog is not None
+        click.echo(f"released {services.catalog.release_stale(older_than)} reservations")
+
+    return inventory
+
+
 def operations_group() -> list[AppGroup]:
     audit = AppGroup("audit", help="The audit trail.")
     schema = AppGroup("schema", help="Database schema (one migration history per module).")
@@ -126,12 +179,14 @@ def init_app(app: Flask, services: Services) -> None:
     @app.cli.command("seed")
     def seed() -> None:
         """Idempotent demo data; prints the demo credentials."""
-        creds = seed_users(services)
+        creds = seed_demo(services)
         click.echo("Demo accounts (development only):")
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
 
-    groups = [users_group(services.identity), keys_group(services.identity),
+    keys = keys_group(services.identity)
+    keys.add_command(rotate_field_command(services))
+    groups = [users_group(services.identity), keys, inventory_group(services),
               *operations_group(), pki_group(services.transport.pki_dir), _grpc_group(services)]
     for group in groups:
         app.cli.add_command(group)

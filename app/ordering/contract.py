@@ -1,9 +1,168 @@
-"""The ordering module's public face (orders and their lifecycle)."""
+"""The ordering module's public face: orders, their lines and their lifecycle.
+
+Arguments and results are plain data (str, int, Decimal, tuples of frozen dataclasses and the
+kernel's ``Principal``), so the contract can be served in-process or over gRPC. Money is a
+``Decimal`` with two places. Who may see or change an order is decided here, from the caller's
+``Principal``, not by the web layer.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
+
+from app.kernel import Conflict, InternalError, NotFound, Page, Principal
+
+STATUSES = ("pending", "confirmed", "processing", "shipped", "delivered", "cancelled")
+# Allowed status changes; an owner may only cancel, and only from pending or confirmed.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "pending": ("confirmed", "cancelled"),
+    "confirmed": ("processing", "cancelled"),
+    "processing": ("shipped",),
+    "shipped": ("delivered",),
+    "delivered": (),
+    "cancelled": (),
+}
+MAX_LINES = 50
+MAX_QUANTITY = 100
+
+
+class OrderNotFound(NotFound):
+    """No such order, or the caller may not know about it (the answer is the same)."""
+
+    code = "order_not_found"
+
+
+class InvalidTransition(Conflict):
+    """The order cannot move from its current status to the requested one."""
+
+    code = "invalid_transition"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The idempotency key was used before with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyInProgress(Conflict):
+    """A request with this idempotency key is still being processed; retry shortly."""
+
+    code = "idempotency_in_progress"
+
+
+class OrderUnreadable(InternalError):
+    """A stored user reference failed to decrypt (tampered, or its key is gone).
+
+    Recorded as a security event; the order is never returned with a guessed owner.
+    """
+
+    code = "order_unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    """One requested line: which product and how many (1-100). Prices come from the catalog."""
+
+    product_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineView:
+    product_id: str
+    product_name: str
+    unit_price: Decimal
+    quantity: int
+    subtotal: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: str
+    user_id: str
+    status: str
+    lines: tuple[OrderLineView, ...]
+    total: Decimal
+    created_at: str
+    updated_at: str
 
 
 class OrderingService(Protocol):
-    """Orders. Methods are filled in as the ordering module lands."""
+    """Orders. Every method is a short unit of work; errors are contract errors."""
+
+    def place_order(self, principal: Principal, items: tuple[OrderItem, ...],
+                    idempotency_key: str | None = None) -> OrderView:
+        """Create an order for the caller from 1-50 lines (quantity 1-100 each; duplicate
+        product ids are merged). Names and prices are snapshotted from the catalog.
+
+        Flow: identity confirms the caller is active, the catalog reserves every line in one
+        call, the order is stored, the reservation is confirmed; any failure after the
+        reservation releases it, so nothing changes when an error is raised.
+        Raises InvalidInput, UserNotFound/InactiveUser (identity), ProductNotFound,
+        ProductInactive, InsufficientStock (catalog), IdempotencyKeyReused,
+        IdempotencyInProgress, Unavailable.
+        Idempotent when ``idempotency_key`` is given: the same key and items return the first
+        order, also for concurrent calls.
+        """
+        ...
+
+    def get_order(self, principal: Principal, order_id: str) -> OrderView:
+        """One order, for its owner or an admin. Raises OrderNotFound (also when it belongs
+        to someone else), OrderUnreadable. Read-only."""
+        ...
+
+    def list_orders(self, principal: Principal, page: int, page_size: int,
+                    user_id: str | None = None) -> Page[OrderView]:
+        """The caller's orders, newest first; admins see all, or one user's with ``user_id``.
+
+        Raises PermissionDenied (a non-admin asking for another user), InvalidInput,
+        OrderUnreadable. Read-only.
+        """
+        ...
+
+    def cancel_order(self, principal: Principal, order_id: str) -> OrderView:
+        """Cancel a pending or confirmed order (owner or admin); its stock returns.
+
+        Raises OrderNotFound, InvalidTransition. Idempotent for an already cancelled order.
+        """
+        ...
+
+    def change_status(self, admin: Principal, order_id: str, status: str) -> OrderView:
+        """Admin: move an order along an allowed transition (cancelling returns stock).
+
+        Raises PermissionDenied, OrderNotFound, InvalidInput (unknown status),
+        InvalidTransition. Idempotent when the order already has ``status``.
+        """
+        ...
+
+    def forget_user(self, user_id: str) -> int:
+        """Erasure (GDPR): keep the user's orders for accounting but make them unlinkable to
+        the person: each gets its own pseudonymous owner ``erased:<order id>`` (encrypted and
+        indexed like any owner) and the user's idempotency keys are dropped. Returns how many
+        orders changed. Idempotent (a second call finds nothing)."""
+        ...
+
+    def reencrypt_user_references(self) -> int:
+        """Operator: re-encrypt every user reference not under the primary key of the
+        ``order_user`` ring; returns how many rows changed. The blind index is unaffected.
+        Idempotent."""
+        ...
+
+
+__all__ = [
+    "MAX_LINES",
+    "MAX_QUANTITY",
+    "STATUSES",
+    "TRANSITIONS",
+    "IdempotencyInProgress",
+    "IdempotencyKeyReused",
+    "InvalidTransition",
+    "OrderItem",
+    "OrderLineView",
+    "OrderNotFound",
+    "OrderUnreadable",
+    "OrderView",
+    "OrderingService",
+]

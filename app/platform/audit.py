@@ -19,6 +19,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import DateTime, Integer, String, Text, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.platform.clock import Clock, SystemClock, utc
@@ -179,19 +180,29 @@ class AuditTrail:
                                              **details})
 
     def _append(self, record: AuditRecord) -> None:
-        with unit_of_work(None) as session:
-            session.execute(update(AuditHead).where(AuditHead.id == 1)
-                            .values(seq=AuditHead.seq + 1))
-            head = session.get(AuditHead, 1)
-            if head is None:  # first event ever: the head row is created under the write lock
-                head = AuditHead(id=1, seq=1, hash=GENESIS)
-                session.add(head)
-                session.flush()
-            record.seq = head.seq
-            record.prev_hash = head.hash
-            record.hash = _row_digest(head.hash, _hashed_fields(record))
-            head.hash = record.hash
-            session.add(record)
+        for _attempt in range(2):
+            with unit_of_work(None) as session:
+                # Taking the head row's lock first serialises appenders on every database.
+                locked = session.execute(update(AuditHead).where(AuditHead.id == 1)
+                                         .values(seq=AuditHead.seq + 1))
+                head = session.get(AuditHead, 1) if locked.rowcount else None  # type: ignore[attr-defined]
+                if head is not None:
+                    record.seq, record.prev_hash = head.seq, head.hash
+                    record.hash = _row_digest(head.hash, _hashed_fields(record))
+                    head.hash = record.hash
+                    session.add(record)
+                    return
+            self._create_head()
+        raise RuntimeError("the audit chain head cannot be created")
+
+    @staticmethod
+    def _create_head() -> None:
+        """The very first event creates the head row; concurrent first events race safely."""
+        try:
+            with unit_of_work(None) as session:
+                session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass  # another writer created it first
 
     def recent(self, limit: int = 50, event_prefix: str = "") -> list[dict[str, Any]]:
         with unit_of_work(None, readonly=True) as session:

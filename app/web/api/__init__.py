@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Flask
 
 from app.bootstrap import Services
-from app.web.api import openapi, tokens, users
+from app.web.api import openapi, orders, products, tokens, users
 from app.web.api.auth import BearerProtector
 from app.web.api.guards import Guards
 
 
 def init_api(app: Flask, services: Services) -> Guards:
     guards = Guards.build(BearerProtector(services.verifier.validator, services.audit))
-    for module in (users, tokens):
+    for module in (users, tokens, products, orders):
         app.register_blueprint(module.blueprint(services, guards))
     return guards
 

@@ -1,0 +1,226 @@
+"""``DatabaseCatalogService``: the catalog contract over the catalog tables.
+
+Products are managed here; stock moves only through ``app.catalog.inventory`` (reservations).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.catalog.contract import (
+    MAX_PAGE_SIZE,
+    MAX_PRICE,
+    ORDERINGS,
+    CategoryView,
+    ProductChanges,
+    ProductDraft,
+    ProductExists,
+    ProductNotFound,
+    ProductQuery,
+    ProductView,
+    Reservation,
+    ReservationLine,
+)
+from app.catalog.inventory import Inventory
+from app.catalog.models import Product
+from app.kernel import InvalidInput, Page, PermissionDenied, Principal
+from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.clock import Clock, utc
+from app.platform.db import unit_of_work
+
+BIND = "catalog"
+SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_STOCK = 1_000_000_000
+_SORT = {"name": Product.name, "price": Product.price, "created_at": Product.created_at}
+
+
+def iso(when: datetime) -> str:
+    # SQLite hands datetimes back without a zone; every value we store is UTC.
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
+
+
+def to_view(product: Product) -> ProductView:
+    return ProductView(
+        id=product.id, sku=product.sku, name=product.name, description=product.description,
+        category=product.category, price=Decimal(product.price).quantize(Decimal("0.01")),
+        stock=product.stock, is_active=product.is_active, created_at=iso(product.created_at),
+        updated_at=iso(product.updated_at),
+    )
+
+
+def escape_like(text: str) -> str:
+    """``%`` and ``_`` are literal in searches; ``\\`` is the escape character."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@contextmanager
+def sku_guard(sku: str) -> Iterator[None]:
+    """The unique index decides (a pre-read could race with another admin)."""
+    try:
+        yield
+    except IntegrityError:
+        raise ProductExists(f"A product with SKU {sku!r} exists.",
+                            field_errors={"sku": "already used"}) from None
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {message}", field_errors={field: message})
+
+
+def validate_fields(values: dict[str, Any]) -> None:
+    """Check every given (not None) product field; raises InvalidInput naming the field."""
+    checks = {
+        "sku": lambda v: bool(SKU.match(v)),
+        "name": lambda v: len(v.strip()) >= 1 and len(v) <= 200,
+        "description": lambda v: len(v) <= 5000,
+        "category": lambda v: len(v) <= 50 and bool(SLUG.match(v)),
+        "price": lambda v: (v.is_finite() and Decimal("0") < v <= MAX_PRICE
+                            and v == v.quantize(Decimal("0.01"))),
+        "stock": lambda v: isinstance(v, int) and not isinstance(v, bool)
+        and 0 <= v <= MAX_STOCK,
+        "is_active": lambda v: isinstance(v, bool),
+    }
+    for name, value in values.items():
+        if value is not None and not checks[name](value):
+            raise _invalid(name, "is not a valid value")
+
+
+class DatabaseCatalogService:
+    def __init__(self, *, audit: AuditTrail, clock: Clock) -> None:
+        self.audit = audit
+        self.clock = clock
+        self.inventory = Inventory(clock)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def list_products(self, query: ProductQuery, include_inactive: bool = False
+                      ) -> Page[ProductView]:
+        if query.ordering not in ORDERINGS:
+            raise _invalid("ordering", f"one of {', '.join(ORDERINGS)}")
+        if not 1 <= query.page_size <= MAX_PAGE_SIZE or query.page < 1:
+            raise _invalid("page_size" if query.page >= 1 else "page", "out of range")
+        if (query.min_price is not None and query.max_price is not None
+                and query.min_price > query.max_price):
+            raise _invalid("min_price", "greater than max_price")
+        filters = self._filters(query, include_inactive)
+        key = query.ordering.lstrip("-")
+        column = _SORT[key].desc() if query.ordering.startswith("-") else _SORT[key].asc()
+        with unit_of_work(BIND, readonly=True) as session:
+            total = session.scalar(select(func.count()).select_from(Product).where(*filters))
+            rows = session.scalars(
+                select(Product).where(*filters).order_by(column, Product.id)
+                .offset((query.page - 1) * query.page_size).limit(query.page_size))
+            items = tuple(to_view(p) for p in rows)
+        return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
+
+    @staticmethod
+    def _filters(query: ProductQuery, include_inactive: bool) -> list[Any]:
+        filters: list[Any] = [] if include_inactive else [Product.is_active.is_(True)]
+        if query.search:
+            pattern = f"%{escape_like(query.search)}%"
+            filters.append(Product.name.ilike(pattern, escape="\\")
+                           | Product.description.ilike(pattern, escape="\\"))
+        if query.category:
+            filters.append(Product.category == query.category)
+        if query.min_price is not None:
+            filters.append(Product.price >= query.min_price)
+        if query.max_price is not None:
+            filters.append(Product.price <= query.max_price)
+        if query.in_stock is True:
+            filters.append(Product.stock > 0)
+        elif query.in_stock is False:
+            filters.append(Product.stock == 0)
+        return filters
+
+    def get_product(self, product_id: str, include_inactive: bool = False) -> ProductView:
+        with unit_of_work(BIND, readonly=True) as session:
+            product = session.get(Product, product_id)
+            if product is None or not (product.is_active or include_inactive):
+                raise ProductNotFound("No such product.")
+            return to_view(product)
+
+    def list_categories(self) -> tuple[CategoryView, ...]:
+        with unit_of_work(BIND, readonly=True) as session:
+            rows = session.execute(
+                select(Product.category, func.count()).where(Product.is_active.is_(True))
+                .group_by(Product.category).order_by(Product.category))
+            return tuple(CategoryView(slug=slug, product_count=count) for slug, count in rows)
+
+    # -- administration -----------------------------------------------------------------
+
+    @staticmethod
+    def _require_admin(admin: Principal) -> None:
+        if not admin.is_admin:
+            raise PermissionDenied("Managing products needs an administrator.")
+
+    def create_product(self, admin: Principal, draft: ProductDraft) -> ProductView:
+        self._require_admin(admin)
+        values = {f.name: getattr(draft, f.name) for f in fields(draft)}
+        validate_fields(values)
+        now = utc(self.clock)
+        product = Product(id=str(uuid.uuid4()), created_at=now, updated_at=now, **values)
+        with sku_guard(draft.sku), unit_of_work(BIND) as session:
+            session.add(product)
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product.id,
+                          action="product_create", sku=product.sku)
+        return to_view(product)
+
+    def update_product(self, admin: Principal, product_id: str, changes: ProductChanges
+                       ) -> ProductView:
+        self._require_admin(admin)
+        values = {f.name: getattr(changes, f.name) for f in fields(changes)}
+        validate_fields(values)
+        given = {k: v for k, v in values.items() if v is not None}
+        with sku_guard(changes.sku or ""), unit_of_work(BIND) as session:
+            product = self._locked(session, product_id)
+            for name, value in given.items():
+                setattr(product, name, value)
+            product.updated_at = utc(self.clock)
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product_id,
+                          action="product_update", fields=sorted(given))
+        return to_view(product)
+
+    def deactivate_product(self, admin: Principal, product_id: str) -> None:
+        self._require_admin(admin)
+        with unit_of_work(BIND) as session:
+            product = self._locked(session, product_id)
+            product.is_active = False
+            product.updated_at = utc(self.clock)
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product_id,
+                          action="product_deactivate")
+
+    @staticmethod
+    def _locked(session: Session, product_id: str) -> Product:
+        product = session.scalars(select(Product).where(Product.id == product_id)
+                                  .with_for_update()).first()
+        if product is None:
+            raise ProductNotFound("No such product.")
+        return product
+
+    # -- inventory ----------------------------------------------------------------------
+
+    def reserve(self, reservation_id: str, lines: tuple[ReservationLine, ...]) -> Reservation:
+        return self.inventory.reserve(reservation_id, lines)
+
+    def confirm(self, reservation_id: str) -> Reservation:
+        return self.inventory.confirm(reservation_id)
+
+    def release(self, reservation_id: str) -> Reservation:
+        return self.inventory.release(reservation_id)
+
+    def release_stale(self, older_than_seconds: int) -> int:
+        if older_than_seconds < 60:
+            raise _invalid("older_than_seconds", "at least 60")
+        return self.inventory.release_stale(older_than_seconds)

@@ -1,0 +1,298 @@
+"""``DatabaseOrderingService``: the ordering contract over the ordering tables.
+
+Placing an order is a small saga across modules, through their contracts only: identity says
+the user is active, the catalog reserves every line in one call (the reservation id is the
+order id), the order is stored, the reservation is confirmed. Any failure after the
+reservation deletes what was stored and releases the reservation (compensation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+import structlog
+from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app.catalog.contract import CatalogService, Reservation, ReservationLine
+from app.identity.contract import IdentityService
+from app.kernel import InvalidInput, Page, PermissionDenied, Principal
+from app.ordering.contract import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    STATUSES,
+    TRANSITIONS,
+    InvalidTransition,
+    OrderItem,
+    OrderLineView,
+    OrderNotFound,
+    OrderView,
+)
+from app.ordering.idempotency import IdempotencyKeys
+from app.ordering.models import IdempotencyRecord, Order, OrderLine
+from app.ordering.references import UserReferences
+from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.clock import Clock, utc
+from app.platform.db import unit_of_work
+
+log = structlog.get_logger("shop.ordering")
+BIND = "ordering"
+CENT = Decimal("0.01")
+CANCELLABLE = ("pending", "confirmed")
+
+
+def iso(when: datetime) -> str:
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
+
+
+def merge_items(items: Sequence[OrderItem]) -> dict[str, int]:
+    """``{product_id: quantity}``, duplicates merged; raises InvalidInput naming the field."""
+    if not 1 <= len(items) <= MAX_LINES:
+        raise InvalidInput(f"An order has 1 to {MAX_LINES} lines.",
+                           field_errors={"items": f"1 to {MAX_LINES} lines"})
+    merged: dict[str, int] = {}
+    for item in items:
+        quantity = item.quantity
+        if isinstance(quantity, bool) or not isinstance(quantity, int) \
+                or not 1 <= quantity <= MAX_QUANTITY:
+            raise InvalidInput(f"Quantities are 1 to {MAX_QUANTITY}.",
+                               field_errors={"quantity": f"1 to {MAX_QUANTITY}"})
+        if not isinstance(item.product_id, str) or not 1 <= len(item.product_id) <= 36:
+            raise InvalidInput("Unknown product id.", field_errors={"product_id": "invalid"})
+        merged[item.product_id] = merged.get(item.product_id, 0) + quantity
+        if merged[item.product_id] > MAX_QUANTITY:
+            raise InvalidInput(f"At most {MAX_QUANTITY} of one product per order.",
+                               field_errors={"quantity": f"1 to {MAX_QUANTITY} per product"})
+    return merged
+
+
+def fingerprint(merged: dict[str, int]) -> str:
+    return hashlib.sha256(json.dumps(sorted(merged.items())).encode()).hexdigest()
+
+
+class DatabaseOrderingService:
+    def __init__(self, *, identity: IdentityService, catalog: CatalogService,
+                 references: UserReferences, audit: AuditTrail, clock: Clock) -> None:
+        self.identity = identity
+        self.catalog = catalog
+        self.refs = references
+        self.audit = audit
+        self.clock = clock
+        self.keys = IdempotencyKeys(clock)
+
+    # -- placing ------------------------------------------------------------------------
+
+    def place_order(self, principal: Principal, items: tuple[OrderItem, ...],
+                    idempotency_key: str | None = None) -> OrderView:
+        merged = merge_items(items)
+        if idempotency_key is None:
+            return self._place(principal.user_id, merged, None)
+        return self.keys.run(
+            self.refs.index(principal.user_id), idempotency_key, fingerprint(merged),
+            create=lambda claim: self._place(principal.user_id, merged, claim),
+            load=lambda order_id: self._view(self._load(order_id)))
+
+    def _place(self, user_id: str, merged: dict[str, int],
+               claim: tuple[str, str] | None) -> OrderView:
+        self.identity.ensure_active(user_id)
+        order_id = str(uuid.uuid4())
+        lines = tuple(ReservationLine(pid, qty) for pid, qty in sorted(merged.items()))
+        reservation = self.catalog.reserve(order_id, lines)
+        try:
+            order = self._store(user_id, order_id, reservation, claim)
+            self.catalog.confirm(order_id)
+        except BaseException:
+            self._compensate(order_id)
+            raise
+        return self._view(order)
+
+    def _store(self, user_id: str, order_id: str, reservation: Reservation,
+               claim: tuple[str, str] | None) -> tuple[Order, list[OrderLine]]:
+        now = utc(self.clock)
+        lines = [OrderLine(order_id=order_id, product_id=line.product_id,
+                           product_name=line.name, unit_price=line.unit_price,
+                           quantity=line.quantity, subtotal=line.unit_price * line.quantity)
+                 for line in reservation.lines]
+        order = Order(id=order_id, user_ref=self.refs.seal(user_id, order_id),
+                      user_index=self.refs.index(user_id), status="pending",
+                      total=sum((line.subtotal for line in lines), Decimal("0")),
+                      created_at=now, updated_at=now)
+        with unit_of_work(BIND) as session:
+            session.add(order)
+            session.flush()  # the order row first: the lines reference it
+            session.add_all(lines)
+            if claim is not None:
+                session.execute(update(IdempotencyRecord).where(
+                    IdempotencyRecord.user_index == claim[0],
+                    IdempotencyRecord.key_hash == claim[1]).values(order_id=order_id))
+        return order, lines
+
+    def _compensate(self, order_id: str) -> None:
+        """Undo a half-placed order; errors here are logged, the original error is raised."""
+        try:
+            with unit_of_work(BIND) as session:
+                session.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
+                session.execute(delete(Order).where(Order.id == order_id))
+                # A key marked with this order must not answer retries with a missing order.
+                session.execute(delete(IdempotencyRecord)
+                                .where(IdempotencyRecord.order_id == order_id))
+        except Exception:
+            log.exception("order_compensation_delete_failed", order_id=order_id)
+        try:
+            self.catalog.release(order_id)
+        except Exception:
+            log.exception("order_compensation_release_failed", order_id=order_id)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get_order(self, principal: Principal, order_id: str) -> OrderView:
+        order, lines = self._load(order_id)
+        if not principal.is_admin and order.user_index != self.refs.index(principal.user_id):
+            self._deny(principal, order_id, "order_read")
+            raise OrderNotFound("No such order.")
+        return self._view((order, lines))
+
+    def _load(self, order_id: str) -> tuple[Order, list[OrderLine]]:
+        with unit_of_work(BIND, readonly=True) as session:
+            order = session.get(Order, order_id) if len(order_id) <= 36 else None
+            if order is None:
+                raise OrderNotFound("No such order.")
+            return order, self._lines(session, [order_id]).get(order_id, [])
+
+    @staticmethod
+    def _lines(session: Session, order_ids: list[str]) -> dict[str, list[OrderLine]]:
+        found: dict[str, list[OrderLine]] = {}
+        if order_ids:
+            query = select(OrderLine).where(OrderLine.order_id.in_(order_ids))
+            for line in session.scalars(query.order_by(OrderLine.product_id)):
+                found.setdefault(line.order_id, []).append(line)
+        return found
+
+    def list_orders(self, principal: Principal, page: int, page_size: int,
+                    user_id: str | None = None) -> Page[OrderView]:
+        if not (1 <= page <= 100_000 and 1 <= page_size <= 100):
+            raise InvalidInput("page or page_size out of range",
+                               field_errors={"page_size": "1 to 100"})
+        if user_id is not None and user_id != principal.user_id and not principal.is_admin:
+            self._deny(principal, user_id, "order_list")
+            raise PermissionDenied("You may only see your own orders.")
+        if not principal.is_admin:
+            user_id = principal.user_id
+        filters = [] if user_id is None else [Order.user_index == self.refs.index(user_id)]
+        with unit_of_work(BIND, readonly=True) as session:
+            total = session.scalar(select(func.count()).select_from(Order).where(*filters))
+            orders = list(session.scalars(
+                select(Order).where(*filters)
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .offset((page - 1) * page_size).limit(page_size)))
+            lines = self._lines(session, [order.id for order in orders])
+        items = tuple(self._view((order, lines.get(order.id, []))) for order in orders)
+        return Page(items=items, total=total or 0, page=page, page_size=page_size)
+
+    def _view(self, stored: tuple[Order, list[OrderLine]]) -> OrderView:
+        order, lines = stored
+        return OrderView(
+            id=order.id, user_id=self.refs.open(order.user_ref, order.id, order.user_index),
+            status=order.status, total=Decimal(order.total).quantize(CENT),
+            created_at=iso(order.created_at), updated_at=iso(order.updated_at),
+            lines=tuple(OrderLineView(
+                product_id=line.product_id, product_name=line.product_name,
+                unit_price=Decimal(line.unit_price).quantize(CENT), quantity=line.quantity,
+                subtotal=Decimal(line.subtotal).quantize(CENT)) for line in lines))
+
+    def _deny(self, principal: Principal, target: str, action: str) -> None:
+        self.audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
+                          actor=principal.user_id, target=target, action=action)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def cancel_order(self, principal: Principal, order_id: str) -> OrderView:
+        current = self.get_order(principal, order_id)  # owner or admin, else OrderNotFound
+        if current.status != "cancelled":
+            self._move(order_id, CANCELLABLE, "cancelled")
+            self.audit.record(SecurityEvent.ADMIN_ACTION if principal.is_admin
+                              else "order_cancelled", actor=principal.user_id,
+                              target=order_id, action="order_cancel", previous=current.status)
+        # Also on a repeated cancel: release is idempotent and heals a release that failed.
+        self.catalog.release(order_id)
+        return self._view(self._load(order_id))
+
+    def change_status(self, admin: Principal, order_id: str, status: str) -> OrderView:
+        if not admin.is_admin:
+            self._deny(admin, order_id, "order_status")
+            raise PermissionDenied("Changing an order's status needs an administrator.")
+        if status not in STATUSES:
+            raise InvalidInput(f"status: one of {', '.join(STATUSES)}",
+                               field_errors={"status": "unknown status"})
+        current = self._load(order_id)[0].status
+        if current != status:
+            allowed = tuple(s for s, targets in TRANSITIONS.items() if status in targets)
+            if current not in allowed:
+                raise InvalidTransition(f"An order cannot go from {current} to {status}.")
+            self._move(order_id, (current,), status)
+            self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=order_id,
+                              action="order_status", previous=current, status=status)
+        if status == "cancelled":
+            self.catalog.release(order_id)
+        return self._view(self._load(order_id))
+
+    def _move(self, order_id: str, allowed_from: tuple[str, ...], status: str) -> None:
+        """Conditional update: two admins racing cannot both move the same order."""
+        with unit_of_work(BIND) as session:
+            result = cast(CursorResult[Any], session.execute(
+                update(Order).where(Order.id == order_id, Order.status.in_(allowed_from))
+                .values(status=status, updated_at=utc(self.clock))
+                .execution_options(synchronize_session=False)))
+            if result.rowcount != 1:
+                raise InvalidTransition(f"This order cannot be changed to {status} now.")
+
+    # -- operations ---------------------------------------------------------------------
+
+    def forget_user(self, user_id: str) -> int:
+        index = self.refs.index(user_id)
+        with unit_of_work(BIND) as session:
+            orders = list(session.scalars(select(Order).where(Order.user_index == index)
+                                          .with_for_update()))
+            for stored in orders:
+                pseudonym = f"erased:{stored.id}"
+                stored.user_ref = self.refs.seal(pseudonym, stored.id)
+                stored.user_index = self.refs.index(pseudonym)
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_index == index))
+        self.audit.record(SecurityEvent.USER_DELETED, actor="system", target=user_id,
+                          module="ordering", orders_unlinked=len(orders))
+        return len(orders)
+
+    def reencrypt_user_references(self) -> int:
+        ring = self.refs.reload()
+        prefix = f"v1.{ring.primary_kid}."
+        changed, last = 0, ""
+        while True:
+            with unit_of_work(BIND) as session:
+                batch = list(session.scalars(
+                    select(Order).where(Order.id > last, ~Order.user_ref.startswith(prefix))
+                    .order_by(Order.id).limit(500).with_for_update()))
+                failed = self._reencrypt_batch(batch)
+            for order_id in failed:  # audited after the batch committed
+                self.audit.record(SecurityEvent.DECRYPT_FAIL, outcome="failure",
+                                  target=order_id, purpose="order_user")
+            if not batch:
+                return changed
+            changed += len(batch) - len(failed)
+            last = batch[-1].id
+
+    def _reencrypt_batch(self, batch: list[Order]) -> list[str]:
+        failed = []
+        for order in batch:
+            try:
+                user_id = self.refs.ring.decrypt(order.user_ref, context=order.id)
+            except Exception:
+                failed.append(order.id)
+                continue
+            order.user_ref = self.refs.seal(user_id, order.id)
+        return failed

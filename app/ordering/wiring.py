@@ -1,0 +1,23 @@
+"""Builds the ordering module's real service (called by the composition root).
+
+It receives the identity and catalog CONTRACTS (in-process boundaries or gRPC clients), never
+their implementations.
+"""
+
+from __future__ import annotations
+
+from app.catalog.contract import CatalogService
+from app.identity.contract import IdentityService
+from app.ordering.references import UserReferences
+from app.ordering.service import DatabaseOrderingService
+from app.platform.audit import AuditTrail
+from app.platform.clock import Clock
+from app.platform.crypto import KeyRingLoader
+
+
+def build_ordering(*, identity: IdentityService, catalog: CatalogService,
+                   keyrings: KeyRingLoader, audit: AuditTrail,
+                   clock: Clock) -> DatabaseOrderingService:
+    return DatabaseOrderingService(identity=identity, catalog=catalog,
+                                   references=UserReferences(keyrings, audit),
+                                   audit=audit, clock=clock)
