@@ -99,10 +99,20 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         ordering = remote(GrpcOrderingClient(transport, audit))
     else:
         ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
-            identity=identity, catalog=catalog, keyrings=keyrings, audit=audit, clock=clock)))
+            identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
+            keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
                     transport=transport, peers=peers)
+
+
+def _calling_as(caller: str, service: Any) -> Any:
+    """A remote client that presents ``caller``'s certificate (sharing the module's breaker);
+    an in-process service as it is."""
+    if isinstance(service, GrpcIdentityClient | GrpcCatalogClient | GrpcOrderingClient):
+        return type(service)(service.remote.settings, service.remote.audit,
+                             remote=service.remote.as_caller(caller))
+    return service
 
 
 def _transport(settings: Settings) -> TransportSettings:

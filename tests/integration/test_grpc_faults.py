@@ -51,14 +51,14 @@ def host_env(settings: Settings) -> dict[str, str]:
 
 
 class HostProcess:
-    def __init__(self, settings: Settings, port: int) -> None:
-        self.settings, self.port = settings, port
+    def __init__(self, settings: Settings, port: int, module: str = "identity") -> None:
+        self.settings, self.port, self.module = settings, port, module
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, client: GrpcIdentityClient) -> None:
+    def start(self, client: Any) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "grpc", "serve",
-             "--modules", "identity", "--bind", f"127.0.0.1:{self.port}"],
+             "--modules", self.module, "--bind", f"127.0.0.1:{self.port}"],
             cwd=ROOT, env=host_env(self.settings), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
@@ -72,6 +72,11 @@ class HostProcess:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
 
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
 
 @pytest.fixture
 def identity_process(app: Flask, services: Services, settings: Settings) -> Iterator[
@@ -83,9 +88,7 @@ def identity_process(app: Flask, services: Services, settings: Settings) -> Iter
     host = HostProcess(settings, port)
     host.start(client)
     yield host, client
-    if host.proc and host.proc.poll() is None:
-        host.proc.terminate()
-        host.proc.wait(10)
+    host.stop()
     client.remote.close()
 
 
@@ -108,7 +111,7 @@ def test_killed_host_fails_fast_opens_the_breaker_and_recovers(
     for attempt in range(5):
         error, took = _timed(lambda: client.ensure_active(user.id))
         assert isinstance(error, Unavailable), attempt
-        assert took < client.remote._settings.deadline + 0.5  # never a hang past the deadline
+        assert took < client.remote.settings.deadline + 0.5  # never a hang past the deadline
     assert client.remote.breaker.current_state == "open"
     error, _ = _timed(lambda: client.get_user(user.id))
     assert isinstance(error, Unavailable)  # answered by the open breaker

@@ -17,6 +17,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import grpc
@@ -121,11 +122,28 @@ class RemoteModule:
         self._idempotent = frozenset(idempotent)
         self._errors = errors
         self._settings = settings
+        self._audit = audit
         self.breaker = breaker or make_breaker(settings, module, audit)
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._channel: grpc.Channel | None = None
         self._stub: Any = None
+
+    @property
+    def settings(self) -> TransportSettings:
+        return self._settings
+
+    @property
+    def audit(self) -> AuditTrail:
+        return self._audit
+
+    def as_caller(self, caller: str) -> RemoteModule:
+        """The same remote module (and breaker) called with another module's certificate:
+        an in-process module calls out as itself, so the server authorises what it needs."""
+        return RemoteModule(module=self.module, service=self.service,
+                            stub_class=self._stub_class, idempotent=self._idempotent,
+                            errors=self._errors, settings=replace(self._settings, caller=caller),
+                            audit=self._audit, breaker=self.breaker)
 
     def _options(self) -> list[tuple[str, Any]]:
         options: list[tuple[str, Any]] = [
