@@ -6,6 +6,8 @@ prints them. Figures are ratios measured side by side in one run, never absolute
 * breaker: 16 threads vs 1 thread calling a 50 ms backend through one breaker (target: at
   least 10x the throughput); stock pybreaker is shown beside it for comparison (about 1x).
 * round trip: identity ``get_user`` over gRPC with mutual TLS on loopback vs in-process.
+* split shop: web + (identity, catalog) host + ordering host as separate processes: order
+  creation with 2 lines (target: gRPC within 2x of in-process) and product detail.
 """
 
 from __future__ import annotations
@@ -106,8 +108,103 @@ def round_trip_rows(n: int = 300) -> list[Row]:
              round(local, 3), "report (order/product targets: within 2x)")]
 
 
+
+
 def run() -> list[Row]:
-    return breaker_rows() + round_trip_rows()
+    return breaker_rows() + round_trip_rows() + split_shop_rows()
+
+
+
+# -- order creation and product detail: in-process vs module hosts over gRPC + mTLS ---------
+
+def _host(env: dict[str, str], modules: str, port: int) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    from bench.harness import ROOT
+
+    flask = str(Path(sys.executable).with_name("flask"))
+    return subprocess.Popen([flask, "--app", "wsgi", "grpc", "serve", "--modules", modules,
+                             "--bind", f"127.0.0.1:{port}"], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _wait_serving(services: Any, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while services.peers is not None and not services.peers()["ok"]:
+        if time.monotonic() > deadline:
+            raise RuntimeError("module hosts did not become ready")
+        time.sleep(0.2)
+
+
+def _orders_per_second(ordering: Any, who: Any, items: Any, count: int) -> float:
+    ordering.place_order(who, items)  # warm-up
+    started = time.perf_counter()
+    for _ in range(count):
+        ordering.place_order(who, items)
+    return count / (time.perf_counter() - started)
+
+
+def split_shop_rows(count: int = 150) -> list[Row]:
+    """The shop as web + (identity, catalog) host + ordering host, each its own process."""
+    import subprocess
+    import sys
+    from decimal import Decimal
+
+    from app import create_app
+    from app.catalog.contract import ProductDraft
+    from app.config import Settings
+    from app.kernel import Principal
+    from app.ordering.contract import OrderItem
+    from app.platform import call_context
+    from bench.harness import ROOT, free_port
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"SHOP_INSTANCE_PATH": tmp, "SHOP_PROFILE": "development",
+               "PASSWORD_HASH_ITERATIONS": "1000", "LOG_LEVEL": "WARNING"}
+        flask = [str(Path(sys.executable).with_name("flask")), "--app", "wsgi"]
+        for args in (["schema", "upgrade"], ["pki", "init"]):
+            subprocess.run([*flask, *args], cwd=ROOT, env={**__import__("os").environ, **env},
+                           check=True, capture_output=True)
+        local = create_app(Settings(profile="development", instance_path=Path(tmp),
+                                    password_hash_iterations=1000, log_level="WARNING"))
+        svc = local.extensions["shop.services"]
+        user = svc.identity.register("bencher", "bench@example.com", "correct horse battery")
+        admin = Principal("bench-admin", "admin", "b", "b", 0, 0)
+        ids = [svc.catalog.create_product(admin, ProductDraft(
+            sku=f"B{n}", name=f"Bench {n}", category="bench", price=Decimal("4.99"),
+            stock=1_000_000)).id for n in range(2)]
+        items = (OrderItem(ids[0], 1), OrderItem(ids[1], 2))
+        who = Principal(user.id, "user", "b", "b", 0, 0)
+        local_rate = _orders_per_second(svc.ordering, who, items, count)
+        local_detail = _median_ms(lambda: svc.catalog.get_product(ids[0]), 300)
+
+        a_port, o_port = free_port(), free_port()
+        to_a = {"IDENTITY_GRPC_TARGET": f"127.0.0.1:{a_port}",
+                "CATALOG_GRPC_TARGET": f"127.0.0.1:{a_port}",
+                "ORDERING_GRPC_TARGET": f"127.0.0.1:{o_port}"}
+        hosts = [_host({**env, **to_a}, "identity,catalog", a_port),
+                 _host({**env, **to_a, "MODULE_TRANSPORT": "grpc"}, "ordering", o_port)]
+        try:
+            web = create_app(Settings(profile="development", instance_path=Path(tmp),
+                                      password_hash_iterations=1000, log_level="WARNING",
+                                      extra={**env, **to_a, "MODULE_TRANSPORT": "grpc"}))
+            remote = web.extensions["shop.services"]
+            _wait_serving(remote)
+            token = remote.identity.login("bencher", "correct horse battery").tokens.access
+            with call_context.acting_for(token, None):
+                grpc_rate = _orders_per_second(remote.ordering, who, items, count)
+                grpc_detail = _median_ms(lambda: remote.catalog.get_product(ids[0]), 300)
+        finally:
+            for host in hosts:
+                host.terminate()
+                host.wait(10)
+    return [("order creation, 2 lines (orders/s): gRPC split shop vs in-process",
+             round(grpc_rate, 1), round(local_rate, 1), ">= 0.5x (gRPC within 2x)"),
+            ("product detail p50 ms: gRPC mTLS vs in-process (contract call)",
+             round(grpc_detail, 3), round(local_detail, 3), "report")]
 
 
 if __name__ == "__main__":
