@@ -38,8 +38,9 @@ class TransportSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], instance_path: Path) -> TransportSettings:
-        default = env.get("MODULE_TRANSPORT", "inprocess")
-        transports = {m: env.get(f"{m.upper()}_TRANSPORT", default) for m in MODULES}
+        # An empty variable counts as unset (``IDENTITY_TRANSPORT= flask seed``).
+        default = env.get("MODULE_TRANSPORT") or "inprocess"
+        transports = {m: env.get(f"{m.upper()}_TRANSPORT") or default for m in MODULES}
         for module, value in transports.items():
             if value not in TRANSPORTS:
                 raise TransportConfigError(f"{module} transport must be inprocess or grpc, "
