@@ -130,7 +130,22 @@ def _transport(settings: Settings) -> TransportSettings:
     elif transport.any_remote and not settings.is_production:
         # Development: the CA and the certificates appear on first use, like the JWT keys.
         Pki(transport.pki_dir).ensure([transport.caller, *MODULES])
+    elif transport.any_remote:
+        _check_certificates(Pki(transport.pki_dir), transport.caller)
     return transport
+
+
+def _check_certificates(pki: Pki, caller: str) -> None:
+    """Production never makes certificates: they must be there and valid, or no start."""
+    try:
+        expired = [name for name in ("ca", caller) if pki.info(name).days_left() <= 0]
+        pki.material(caller)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"refusing to start in production: gRPC certificates in "
+                          f"{pki.directory} cannot be read ({error})") from error
+    if expired:
+        raise ConfigError(f"refusing to start in production: expired gRPC certificate "
+                          f"{', '.join(expired)}")
 
 
 def hosted_settings(settings: Settings, modules: list[str]) -> Settings:

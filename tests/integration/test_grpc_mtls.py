@@ -161,3 +161,20 @@ def test_development_shared_secret_mode_admits_only_the_secret(
         with pytest.raises(grpc.RpcError) as failure:
             stub.Jwks(pb.Empty(), timeout=3, metadata=bad)
         assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_production_refuses_to_start_without_valid_certificates(settings: Settings,
+                                                                 tmp_path: Path) -> None:
+    prod = settings.with_(extra={"MODULE_TRANSPORT": "grpc",
+                                 "GRPC_PKI_DIR": str(tmp_path / "none")})
+    object.__setattr__(prod, "profile", "production")
+    with pytest.raises(ConfigError, match="certificates"):
+        build_services(prod)
+    pki = Pki(tmp_path / "pki")
+    pki.init()
+    pki.issue("web", days=1, not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+    object.__setattr__(prod, "extra", {"MODULE_TRANSPORT": "grpc",
+                                       "GRPC_PKI_DIR": str(tmp_path / "pki")})
+    with pytest.raises(ConfigError, match="expired"):
+        build_services(prod)
+    assert not (tmp_path / "none").exists()  # production never makes a CA
