@@ -197,6 +197,7 @@ def split_shop_rows(count: int = 150) -> list[Row]:
             with call_context.acting_for(token, None):
                 grpc_rate = _orders_per_second(remote.ordering, who, items, count)
                 grpc_detail = _median_ms(lambda: remote.catalog.get_product(ids[0]), 300)
+            http = _http_detail(env, to_a, ids[0])
         finally:
             for host in hosts:
                 host.terminate()
@@ -204,7 +205,27 @@ def split_shop_rows(count: int = 150) -> list[Row]:
     return [("order creation, 2 lines (orders/s): gRPC split shop vs in-process",
              round(grpc_rate, 1), round(local_rate, 1), ">= 0.5x (gRPC within 2x)"),
             ("product detail p50 ms: gRPC mTLS vs in-process (contract call)",
-             round(grpc_detail, 3), round(local_detail, 3), "report")]
+             round(grpc_detail, 3), round(local_detail, 3), "report"),
+            ("GET /api/products/{id}/ req/s (gunicorn): gRPC split shop vs in-process",
+             round(http[1], 1), round(http[0], 1), ">= 0.5x (gRPC within 2x)")]
+
+
+def _http_detail(env: dict[str, str], grpc_env: dict[str, str], product_id: str,
+                 seconds: float = 6) -> tuple[float, float]:
+    """Product detail over HTTP, served by gunicorn in-process, then with gRPC boundaries."""
+    from bench.harness import gunicorn, load, post_json
+
+    rates = []
+    for extra in ({}, {**grpc_env, "MODULE_TRANSPORT": "grpc"}):
+        with gunicorn("wsgi:app", {**env, **extra, "RATELIMIT_ENABLED": "false"}) as shop:
+            token = post_json(shop.base + "/api/token/", {
+                "username": "bencher", "password": "correct horse battery"})["access"]
+            result = load(f"{shop.base}/api/products/{product_id}/", seconds,
+                          headers={"Authorization": f"Bearer {token}"})
+            if result.errors:
+                raise RuntimeError(f"{result.errors} failed requests")
+            rates.append(result.rps)
+    return rates[0], rates[1]
 
 
 if __name__ == "__main__":
