@@ -75,7 +75,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     if transport.remote("identity"):
         identity = remote(GrpcIdentityClient(transport, audit))
     else:
-        identity_impl = build_identity(settings, audit=audit, clock=clock, on_revoked=on_revoked)
+        identity_impl = build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
+                                       on_revoked=on_revoked)
         identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
     verifier = build_verifier(
         jwks_source=identity.jwks,
@@ -92,8 +93,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     if transport.remote("catalog"):
         catalog = remote(GrpcCatalogClient(transport, audit))
     else:
-        catalog = cast(CatalogService,
-                       InProcessBoundary("catalog", build_catalog(audit=audit, clock=clock)))
+        catalog = cast(CatalogService, InProcessBoundary("catalog", build_catalog(
+            audit=audit, clock=clock, list_cache_ttl=settings.catalog_list_cache_seconds)))
     ordering: OrderingService
     if transport.remote("ordering"):
         ordering = remote(GrpcOrderingClient(transport, audit))

@@ -71,6 +71,13 @@ def users_group(identity: IdentityService) -> AppGroup:
                                    UserChanges(is_active=False))
         click.echo(f"deactivated {username}")
 
+    @users.command("unlock")
+    @click.argument("username")
+    def unlock(username: str) -> None:
+        """Clear a login lockout (the failure count too)."""
+        changed = identity.unlock(_user_id(identity, username), actor="operator")
+        click.echo(f"unlocked {username}" if changed else f"{username} was not locked")
+
     return users
 
 
@@ -98,7 +105,7 @@ def keys_group(identity: IdentityService) -> AppGroup:
 def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
     """Key-ring purpose -> the owning module's contract method that re-encrypts its rows
     under the ring's primary key (returns how many rows changed). One line per purpose."""
-    rotations: dict[str, Callable[[], int]] = {}
+    rotations: dict[str, Callable[[], int]] = {"totp": services.identity.reencrypt_totp_secrets}
     if services.ordering is not None:
         rotations["order_user"] = services.ordering.reencrypt_user_references
     return rotations

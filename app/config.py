@@ -21,6 +21,10 @@ INSECURE_PREFIX = "dev-insecure-"
 _WEAK_SECRETS = {"", "secret", "changeme", "change-me", "password", "dev", "development", "test"}
 
 
+# Flask-Limiter settings that are not named limits (every other RATELIMIT_* variable is one).
+_RATELIMIT_SETTINGS = {"RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX"}
+
+
 class ConfigError(RuntimeError):
     """The configuration is unsafe or incomplete; the shop refuses to start."""
 
@@ -59,10 +63,17 @@ class Settings:
     jwt_leeway: int = 30
     jwt_max_bytes: int = 8192
     revocation_poll_seconds: float = 1.0
+    catalog_list_cache_seconds: float = 1.0
     password_hash_iterations: int = 600_000
     max_content_length: int = 1_048_576
     log_level: str = "INFO"
     trusted_proxy_hops: int = 0
+    shop_name: str = "The Shop"
+    ratelimit_enabled: bool = True
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_key_prefix: str = "shop"
+    # Overrides of the named limits (``RATELIMIT_LOGIN_IP`` -> "login_ip"); see platform.ratelimit.
+    ratelimit_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -95,6 +106,15 @@ class Settings:
             log_level=env.get("LOG_LEVEL", cls.log_level),
             trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
             revocation_poll_seconds=float(env.get("REVOCATION_POLL_SECONDS", "1")),
+            catalog_list_cache_seconds=float(env.get("CATALOG_LIST_CACHE_SECONDS", "1")),
+            shop_name=env.get("SHOP_NAME", cls.shop_name),
+            ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED", "true")),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", cls.ratelimit_storage_uri),
+            ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX", cls.ratelimit_key_prefix),
+            ratelimit_limits={
+                k.removeprefix("RATELIMIT_").lower(): v for k, v in env.items()
+                if k.startswith("RATELIMIT_") and k not in _RATELIMIT_SETTINGS and v
+            },
             extra={k: v for k, v in env.items() if k.isupper()},
         )
         return settings.validated()
@@ -138,6 +158,10 @@ class Settings:
             problems.append("JWT_KEYS_DIR is missing")
         elif not os.access(self.jwt_keys_dir, os.R_OK | os.X_OK):
             problems.append(f"JWT_KEYS_DIR={self.jwt_keys_dir} cannot be read")
+        if not self.ratelimit_enabled:
+            problems.append("RATELIMIT_ENABLED=false (rate limits are for load tests only)")
+        if self.ratelimit_storage_uri.startswith("memory://"):
+            problems.append("RATELIMIT_STORAGE_URI is memory:// (workers would not share limits)")
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
 

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -109,17 +110,26 @@ class LoadResult:
 
 
 def load(url: str, seconds: float = 8, connections: int = 16,
-         headers: dict[str, str] | None = None) -> LoadResult:
+         headers: dict[str, str] | None = None, script: str | None = None) -> LoadResult:
+    """GET ``url`` (or what the wrk Lua ``script`` says) as fast as the server answers."""
     if shutil.which("wrk"):
-        return _wrk(url, seconds, connections, headers or {})
+        return _wrk(url, seconds, connections, headers or {}, script)
+    if script:
+        raise RuntimeError("scripted scenarios need wrk (Debian package wrk)")
     return _python_load(url, seconds, connections, headers or {})
 
 
-def _wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> LoadResult:
+def _wrk(url: str, seconds: float, connections: int, headers: dict[str, str],
+         script: str | None) -> LoadResult:
     args = ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url]
     for key, value in headers.items():
         args[1:1] = ["-H", f"{key}: {value}"]
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        if script:
+            lua.write(script)
+            lua.flush()
+            args[1:1] = ["-s", lua.name]
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
     return LoadResult(rps, _wrk_ms(out, "50%"), _wrk_ms(out, "90%"), errors)

@@ -27,6 +27,10 @@ from app.platform.db import db
 from tests.support import Api
 
 TEST_ITERATIONS = 1_000
+# Tests log in many times; they get roomy limits. A test that checks the real named limits
+# builds its app with ``ratelimit_limits={}`` (see tests/functional/test_rate_limits.py).
+GENEROUS_LIMITS = {name: "10000 per minute" for name in (
+    "login_ip", "login_user", "twofa_user", "twofa_ip", "register_ip", "refresh_ip", "default")}
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +99,7 @@ def settings(tmp_path: Path, signing_pem: bytes, clock: FrozenClock,
         password_hash_iterations=TEST_ITERATIONS,
         revocation_poll_seconds=0.0,
         log_level="WARNING",
+        ratelimit_limits=GENEROUS_LIMITS,
     )
 
 

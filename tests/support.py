@@ -39,8 +39,9 @@ class Api:
         from app.seed import SEED_OPERATOR
 
         created = self.register(username).get_json()
-        self.services.identity.admin_update_user(SEED_OPERATOR, created["id"],
-                                                 UserChanges(role="admin"))
+        with self.client.application.app_context():
+            self.services.identity.admin_update_user(SEED_OPERATOR, created["id"],
+                                                     UserChanges(role="admin"))
         return {**self.login(username).get_json(), "id": created["id"]}
 
     @staticmethod

@@ -51,7 +51,11 @@ def iso(when: datetime) -> str:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
-def to_view(product: Product) -> ProductView:
+PRODUCT_COLUMNS = tuple(Product.__table__.c)
+
+
+def to_view(product: Any) -> ProductView:
+    """A view of a Product entity or of a row with the same columns."""
     return ProductView(
         id=product.id, sku=product.sku, name=product.name, description=product.description,
         category=product.category, price=Decimal(product.price).quantize(Decimal("0.01")),
@@ -97,11 +101,39 @@ def validate_fields(values: dict[str, Any]) -> None:
             raise _invalid(name, "is not a valid value")
 
 
+class ListingCache:
+    """Product-list pages kept for ``ttl`` seconds: the list is the shop's hottest read.
+
+    Every catalog write in this process (products, reservations, releases) clears it at once;
+    writes made by another process show after at most ``ttl``. So a listing's stock figure may
+    lag by that much; placing an order never relies on it (reservations check the database).
+    """
+
+    def __init__(self, clock: Clock, ttl: float, size: int = 512) -> None:
+        self._clock, self._ttl, self._size = clock, ttl, size
+        self._pages: dict[tuple[Any, ...], tuple[float, Page[ProductView]]] = {}
+
+    def get(self, key: tuple[Any, ...]) -> Page[ProductView] | None:
+        hit = self._pages.get(key)
+        return hit[1] if hit and self._clock.time() - hit[0] < self._ttl else None
+
+    def put(self, key: tuple[Any, ...], page: Page[ProductView]) -> None:
+        if self._ttl <= 0:
+            return
+        if len(self._pages) >= self._size:
+            self._pages.clear()
+        self._pages[key] = (self._clock.time(), page)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+
 class DatabaseCatalogService:
-    def __init__(self, *, audit: AuditTrail, clock: Clock) -> None:
+    def __init__(self, *, audit: AuditTrail, clock: Clock, list_cache_ttl: float = 1.0) -> None:
         self.audit = audit
         self.clock = clock
         self.inventory = Inventory(clock)
+        self.listings = ListingCache(clock, list_cache_ttl)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -114,15 +146,27 @@ class DatabaseCatalogService:
         if (query.min_price is not None and query.max_price is not None
                 and query.min_price > query.max_price):
             raise _invalid("min_price", "greater than max_price")
+        cache_key = (query, include_inactive)
+        cached = self.listings.get(cache_key)
+        if cached is not None:
+            return cached
+        page = self._query_page(query, include_inactive)
+        self.listings.put(cache_key, page)
+        return page
+
+    def _query_page(self, query: ProductQuery, include_inactive: bool) -> Page[ProductView]:
         filters = self._filters(query, include_inactive)
         key = query.ordering.lstrip("-")
         column = _SORT[key].desc() if query.ordering.startswith("-") else _SORT[key].asc()
+        # Plain rows (no ORM identity map) and the total from a window function: one query.
+        page_query = (select(*PRODUCT_COLUMNS, func.count().over().label("total"))
+                      .where(*filters).order_by(column, Product.id)
+                      .offset((query.page - 1) * query.page_size).limit(query.page_size))
         with unit_of_work(BIND, readonly=True) as session:
-            total = session.scalar(select(func.count()).select_from(Product).where(*filters))
-            rows = session.scalars(
-                select(Product).where(*filters).order_by(column, Product.id)
-                .offset((query.page - 1) * query.page_size).limit(query.page_size))
-            items = tuple(to_view(p) for p in rows)
+            rows = session.execute(page_query).all()
+            total = rows[0].total if rows else session.scalar(
+                select(func.count()).select_from(Product).where(*filters))
+        items = tuple(to_view(row) for row in rows)
         return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
     @staticmethod
@@ -173,6 +217,7 @@ class DatabaseCatalogService:
         product = Product(id=str(uuid.uuid4()), created_at=now, updated_at=now, **values)
         with sku_guard(draft.sku), unit_of_work(BIND) as session:
             session.add(product)
+        self.listings.clear()
         self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product.id,
                           action="product_create", sku=product.sku)
         return to_view(product)
@@ -188,6 +233,7 @@ class DatabaseCatalogService:
             for name, value in given.items():
                 setattr(product, name, value)
             product.updated_at = utc(self.clock)
+        self.listings.clear()
         self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product_id,
                           action="product_update", fields=sorted(given))
         return to_view(product)
@@ -198,6 +244,7 @@ class DatabaseCatalogService:
             product = self._locked(session, product_id)
             product.is_active = False
             product.updated_at = utc(self.clock)
+        self.listings.clear()
         self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product_id,
                           action="product_deactivate")
 
@@ -212,15 +259,23 @@ class DatabaseCatalogService:
     # -- inventory ----------------------------------------------------------------------
 
     def reserve(self, reservation_id: str, lines: tuple[ReservationLine, ...]) -> Reservation:
-        return self.inventory.reserve(reservation_id, lines)
+        try:
+            return self.inventory.reserve(reservation_id, lines)
+        finally:
+            self.listings.clear()
 
     def confirm(self, reservation_id: str) -> Reservation:
         return self.inventory.confirm(reservation_id)
 
     def release(self, reservation_id: str) -> Reservation:
-        return self.inventory.release(reservation_id)
+        try:
+            return self.inventory.release(reservation_id)
+        finally:
+            self.listings.clear()
 
     def release_stale(self, older_than_seconds: int) -> int:
         if older_than_seconds < 60:
             raise _invalid("older_than_seconds", "at least 60")
-        return self.inventory.release_stale(older_than_seconds)
+        released = self.inventory.release_stale(older_than_seconds)
+        self.listings.clear()
+        return released

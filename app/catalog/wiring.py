@@ -8,5 +8,6 @@ from app.platform.audit import AuditTrail
 from app.platform.clock import Clock
 
 
-def build_catalog(*, audit: AuditTrail, clock: Clock) -> DatabaseCatalogService:
-    return DatabaseCatalogService(audit=audit, clock=clock)
+def build_catalog(*, audit: AuditTrail, clock: Clock,
+                  list_cache_ttl: float = 1.0) -> DatabaseCatalogService:
+    return DatabaseCatalogService(audit=audit, clock=clock, list_cache_ttl=list_cache_ttl)

@@ -45,6 +45,27 @@ class InactiveUser(PermissionDenied):
     code = "inactive_user"
 
 
+class InvalidTwoFactorCode(Unauthenticated):
+    """A TOTP or backup code that is wrong, malformed, already used or outside the window."""
+
+    code = "invalid_2fa_code"
+
+
+class InvalidLoginTicket(Unauthenticated):
+    """A login ticket that is unknown, expired, used, out of attempts, or whose user is gone
+    or inactive (one answer for all, so the cause is not revealed)."""
+
+    code = "invalid_login_ticket"
+
+
+class TwoFactorAlreadyEnabled(Conflict):
+    code = "2fa_already_enabled"
+
+
+class TwoFactorNotEnabled(Conflict):
+    code = "2fa_not_enabled"
+
+
 @dataclass(frozen=True, slots=True)
 class UserView:
     id: str
@@ -75,6 +96,37 @@ class LoginResult:
     @property
     def requires_2fa(self) -> bool:
         return self.tokens is None
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorLogin:
+    """The tokens of a completed 2FA login; ``backup_codes_remaining`` is set when the code
+    was a backup code (so the user sees how many are left)."""
+
+    tokens: TokenPair
+    backup_codes_remaining: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TwoFactorSetup:
+    """A pending TOTP secret: shown once, active only after ``confirm_two_factor``."""
+
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+@dataclass(frozen=True, slots=True)
+class TwoFactorStatus:
+    enabled: bool
+    backup_codes_remaining: int
+
+
+@dataclass(frozen=True, slots=True)
+class BackupCodes:
+    """A fresh set of backup codes, readable only in this answer."""
+
+    codes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +171,73 @@ class IdentityService(Protocol):
         ...
 
     def login(self, username: str, password: str) -> LoginResult:
-        """Password step. Same answer and cost for unknown users, wrong passwords and locked
-        accounts (InvalidCredentials)."""
+        """Password step: the token pair, or for a user with 2FA on a login ticket (valid 5
+        minutes) for ``verify_login``. Same answer and cost for unknown users, wrong passwords,
+        inactive and locked accounts (InvalidCredentials); counts toward the lockout."""
+        ...
+
+    def verify_login(self, login_ticket: str, code: str) -> SecondFactorLogin:
+        """Code step of a 2FA login: a live ticket plus a TOTP or unused backup code gives the
+        token pair with ``amr`` ``["pwd", "otp"]`` (and, for a backup code, how many remain).
+        Each call spends one of the ticket's 5 attempts; success spends the ticket. Never
+        accepts anything but a ticket.
+
+        Raises InvalidLoginTicket (unknown, expired, used, out of attempts, inactive user) or
+        InvalidTwoFactorCode. Not idempotent: a ticket yields tokens once.
+        """
+        ...
+
+    def login_ticket_owner(self, login_ticket: str) -> str | None:
+        """The user id a live login ticket belongs to, or None (for per-user rate limits).
+        Spends nothing; never raises for a bad ticket."""
+        ...
+
+    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
+        """Start (or restart) 2FA setup with a fresh 160-bit secret, stored encrypted.
+
+        Raises TwoFactorAlreadyEnabled when 2FA is active, UserNotFound.
+        """
+        ...
+
+    def confirm_two_factor(self, principal: Principal, code: str) -> BackupCodes:
+        """Activate 2FA with a code from the pending secret; returns the 10 backup codes
+        (shown once) and ends the user's other sessions.
+
+        Raises TwoFactorNotEnabled (no pending setup), TwoFactorAlreadyEnabled,
+        InvalidTwoFactorCode.
+        """
+        ...
+
+    def two_factor_status(self, user_id: str) -> TwoFactorStatus:
+        """Whether 2FA is on and how many backup codes are unused. Raises UserNotFound."""
+        ...
+
+    def disable_two_factor(self, principal: Principal, password: str, code: str) -> None:
+        """Turn 2FA off (password plus a TOTP or backup code); deletes the secret and the
+        backup codes and ends the user's other sessions.
+
+        Raises InvalidCredentials, InvalidTwoFactorCode, TwoFactorNotEnabled.
+        """
+        ...
+
+    def regenerate_backup_codes(self, principal: Principal, password: str,
+                                code: str) -> BackupCodes:
+        """A new set of 10 backup codes (password plus a TOTP code); the old set dies.
+
+        Raises InvalidCredentials, InvalidTwoFactorCode, TwoFactorNotEnabled.
+        """
+        ...
+
+    def unlock(self, user_id: str, actor: str) -> bool:
+        """Clear a login lockout; True when the account was locked or had failures.
+
+        Raises UserNotFound. Idempotent.
+        """
+        ...
+
+    def reencrypt_totp_secrets(self) -> int:
+        """Operator: re-encrypt every stored TOTP secret under the totp ring's primary key;
+        returns how many changed. Idempotent (values already under the primary are kept)."""
         ...
 
     def refresh(self, refresh_token: str) -> TokenPair:

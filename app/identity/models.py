@@ -24,6 +24,14 @@ class User(db.Model):  # type: ignore[name-defined]
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # True once a TOTP secret (identity_two_factor) has been confirmed.
+    two_factor_enabled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default="0")
+    # Progressive lockout (see lockout.py); epoch seconds, 0 = never.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failure_window_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failures_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RefreshToken(db.Model):  # type: ignore[name-defined]
@@ -56,3 +64,52 @@ class RevocationEntry(db.Model):  # type: ignore[name-defined]
     not_before: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[int] = mapped_column(Integer, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TwoFactor(db.Model):  # type: ignore[name-defined]
+    """A user's TOTP secret (AES-256-GCM ciphertext, never plaintext) and replay guard.
+
+    The row exists from setup on; 2FA is active only when ``User.two_factor_enabled``.
+    """
+
+    __bind_key__ = "identity"
+    __tablename__ = "identity_two_factor"
+
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("identity_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_encrypted: Mapped[str] = mapped_column(String(255))
+    # The last accepted RFC 6238 time step: only a later one is accepted (replay guard).
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class BackupCode(db.Model):  # type: ignore[name-defined]
+    """One backup code: a non-secret lookup prefix and a salted hash of the secret rest."""
+
+    __bind_key__ = "identity"
+    __tablename__ = "identity_backup_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+    )
+    prefix: Mapped[str] = mapped_column(String(8))
+    salt: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class LoginTicket(db.Model):  # type: ignore[name-defined]
+    """The single-use ticket between the password step and the code step (stored hashed)."""
+
+    __bind_key__ = "identity"
+    __tablename__ = "identity_login_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[int] = mapped_column(Integer, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -14,20 +14,26 @@ from sqlalchemy.orm import Session
 from app.identity.contract import (
     ROLES,
     AccountExists,
+    BackupCodes,
     InactiveUser,
     InvalidCredentials,
     InvalidRefreshToken,
     LoginResult,
     PublicKey,
+    SecondFactorLogin,
     TokenPair,
+    TwoFactorSetup,
+    TwoFactorStatus,
     UserChanges,
     UserNotFound,
     UserView,
 )
+from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher, check_policy
 from app.identity.signing import KeyStoreError, SigningKeyStore
 from app.identity.tokens import TokenIssuer
+from app.identity.two_factor import TwoFactorManager
 from app.kernel import InvalidInput, NotFound, Page, PermissionDenied, Principal, Revocation
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.clock import Clock, utc
@@ -39,7 +45,7 @@ BIND = "identity"
 
 def to_view(user: User) -> UserView:
     return UserView(id=user.id, username=user.username, email=user.email, role=user.role,
-                    is_active=user.is_active, two_factor_enabled=False,
+                    is_active=user.is_active, two_factor_enabled=user.two_factor_enabled,
                     created_at=user.created_at.isoformat())
 
 
@@ -53,8 +59,11 @@ def normalize_email(email: str) -> str:
 
 class DatabaseIdentityService:
     def __init__(self, *, hasher: PasswordHasher, keys: SigningKeyStore, issuer: TokenIssuer,
-                 audit: AuditTrail, clock: Clock,
+                 audit: AuditTrail, clock: Clock, two_factor: TwoFactorManager,
+                 lockout: LockoutPolicy | None = None,
                  on_revoked: Callable[[], None] = lambda: None) -> None:
+        self.two_factor = two_factor
+        self.lockout = lockout or LockoutPolicy()
         self.hasher = hasher
         self.keys = keys
         self.issuer = issuer
@@ -144,22 +153,79 @@ class DatabaseIdentityService:
     # -- login and tokens ---------------------------------------------------------------
 
     def login(self, username: str, password: str) -> LoginResult:
-        with unit_of_work(BIND) as session:
+        now = int(self.clock.time())
+        with unit_of_work(BIND, readonly=True) as session:
             user = session.scalar(select(User).where(User.username_key == username.casefold()))
-            ok = self.hasher.verify(password, user.password_hash if user else None)
-            user_id = user.id if user else ""
-            result = None
-            if ok and user is not None and user.is_active:
-                if self.hasher.needs_rehash(user.password_hash):
-                    user.password_hash = self.hasher.hash(password)
-                result = LoginResult(tokens=self.issuer.start_family(session, user, ["pwd"]))
+        # The hash runs outside any write transaction. A locked (or unknown) account is
+        # checked against the dummy hash: same cost, same answer as a wrong password.
+        evaluated = user is not None and not self.lockout.refuses(user, now)
+        ok = self.hasher.verify(password, user.password_hash if evaluated and user else None)
+        user_id = user.id if user else ""
+        with unit_of_work(BIND) as session:
+            result, reason, locked_for = self._finish_login(session, user_id, ok, password, now)
         if result is None:
             self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor="",
-                              target=user_id, username=username[:40])
+                              target=user_id, username=username[:40], reason=reason)
+            if locked_for:
+                self.audit.record(SecurityEvent.LOGIN_LOCKED, outcome="failure", actor="",
+                                  target=user_id, seconds=locked_for)
             raise InvalidCredentials("The username or password is not correct.")
         self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user_id, target=user_id,
-                          amr=["pwd"])
+                          amr=["pwd"], second_factor_required=result.requires_2fa)
         return result
+
+    def _finish_login(self, session: Session, user_id: str, ok: bool, password: str,
+                      now: int) -> tuple[LoginResult | None, str, int]:
+        """``(result, failure reason, lock seconds)`` under the user's row lock."""
+        user = session.get(User, user_id, with_for_update=True) if user_id else None
+        if user is None:
+            return None, "unknown user", 0
+        if self.lockout.refuses(user, now):
+            return None, "locked", 0
+        if not ok:
+            return None, "password", self.lockout.record_failure(user, now)
+        if not user.is_active:
+            return None, "inactive", 0
+        self.lockout.record_success(user)
+        if self.hasher.needs_rehash(user.password_hash):
+            user.password_hash = self.hasher.hash(password)
+        if user.two_factor_enabled:
+            return self.two_factor.start_login(session, user), "", 0
+        return LoginResult(tokens=self.issuer.start_family(session, user, ["pwd"])), "", 0
+
+    def verify_login(self, login_ticket: str, code: str) -> SecondFactorLogin:
+        return self.two_factor.verify_login(login_ticket, code)
+
+    def login_ticket_owner(self, login_ticket: str) -> str | None:
+        return self.two_factor.ticket_owner(login_ticket)
+
+    # -- two-factor management (two_factor.py) ------------------------------------------
+
+    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
+        return self.two_factor.setup(user_id)
+
+    def confirm_two_factor(self, principal: Principal, code: str) -> BackupCodes:
+        return self.two_factor.confirm(principal, code)
+
+    def two_factor_status(self, user_id: str) -> TwoFactorStatus:
+        return self.two_factor.status(user_id)
+
+    def disable_two_factor(self, principal: Principal, password: str, code: str) -> None:
+        self.two_factor.disable(principal, password, code)
+
+    def regenerate_backup_codes(self, principal: Principal, password: str,
+                                code: str) -> BackupCodes:
+        return self.two_factor.regenerate(principal, password, code)
+
+    def reencrypt_totp_secrets(self) -> int:
+        return self.two_factor.reencrypt()
+
+    def unlock(self, user_id: str, actor: str) -> bool:
+        with unit_of_work(BIND) as session:
+            changed = self.lockout.unlock(self._user(session, user_id))
+        self.audit.record(SecurityEvent.ACCOUNT_UNLOCKED, actor=actor, target=user_id,
+                          changed=changed)
+        return changed
 
     def refresh(self, refresh_token: str) -> TokenPair:
         with unit_of_work(BIND) as session:

@@ -9,11 +9,14 @@ from app.identity.passwords import PasswordHasher
 from app.identity.service import DatabaseIdentityService
 from app.identity.signing import SigningKeyStore
 from app.identity.tokens import TokenIssuer, TokenSettings
+from app.identity.two_factor import SecretBox, TwoFactorManager
 from app.platform.audit import AuditTrail
 from app.platform.clock import Clock
+from app.platform.crypto import KeyRingLoader
 
 
 def build_identity(settings: Settings, *, audit: AuditTrail, clock: Clock,
+                   keyrings: KeyRingLoader,
                    on_revoked: Callable[[], None]) -> DatabaseIdentityService:
     keys = SigningKeyStore(settings.keys_dir, clock,
                            retire_grace=settings.access_token_ttl + settings.jwt_leeway)
@@ -23,11 +26,18 @@ def build_identity(settings: Settings, *, audit: AuditTrail, clock: Clock,
         client_id=settings.jwt_client_id, access_ttl=settings.access_token_ttl,
         family_ttl=settings.refresh_family_ttl, leeway=settings.jwt_leeway,
     )
+    hasher = PasswordHasher(settings.password_hash_iterations)
+    issuer = TokenIssuer(keys, token_settings, clock)
+    two_factor = TwoFactorManager(
+        box=SecretBox(lambda: keyrings.ring("totp")), hasher=hasher, issuer=issuer,
+        audit=audit, clock=clock, shop_name=settings.shop_name, on_revoked=on_revoked,
+    )
     return DatabaseIdentityService(
-        hasher=PasswordHasher(settings.password_hash_iterations),
+        hasher=hasher,
         keys=keys,
-        issuer=TokenIssuer(keys, token_settings, clock),
+        issuer=issuer,
         audit=audit,
         clock=clock,
+        two_factor=two_factor,
         on_revoked=on_revoked,
     )

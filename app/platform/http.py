@@ -39,6 +39,9 @@ def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        if "Authorization" in request.headers:
+            # An answer for one caller must never be kept by a shared or browser cache.
+            response.headers["Cache-Control"] = "no-store"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         log.info("request", method=request.method, path=request.path,
                  status=response.status_code, duration_ms=round(elapsed * 1000, 2))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 
 from app.bootstrap import Services
+from app.platform.ratelimit import RateLimits
 from app.web import health
 from app.web.api import init_api, init_docs
 
 
-def init_web(app: Flask, services: Services) -> None:
+def init_web(app: Flask, services: Services, limits: RateLimits) -> None:
     app.register_blueprint(health.blueprint(services))
-    init_api(app, services)
+    init_api(app, services, limits)
     init_docs(app)

@@ -99,3 +99,10 @@ def test_openapi_document_and_docs_page(api: Api) -> None:
         assert path in doc["paths"]
     page = api.get("/api/docs/")
     assert page.status_code == 200 and b"/api/token/refresh/" in page.data
+
+
+def test_authenticated_answers_are_never_cached(api: Api) -> None:
+    user = api.user()
+    assert api.get("/api/users/me/", user["access"]).headers["Cache-Control"] == "no-store"
+    assert api.get("/api/products/", user["access"]).headers["Cache-Control"] == "no-store"
+    assert api.get("/api/users/me/", "bad").headers["Cache-Control"] == "no-store"

@@ -20,6 +20,7 @@ def production_env(tmp_path: Path, **changes: str) -> dict[str, str]:
     keys.mkdir(exist_ok=True)
     env = {"SHOP_PROFILE": "production", "SECRET_KEY": STRONG, "JWT_KEYS_DIR": str(keys),
            "DATABASE_URL": "postgresql+psycopg://shop@db/shop",
+           "RATELIMIT_STORAGE_URI": "redis://redis:6379/0",
            "SHOP_INSTANCE_PATH": str(tmp_path)}
     env.update(changes)
     return {k: v for k, v in env.items() if v != "<unset>"}
@@ -39,6 +40,8 @@ def test_a_complete_production_configuration_is_accepted(tmp_path: Path) -> None
     ({"JWT_KEYS_DIR": "<unset>"}, "JWT_KEYS_DIR"),
     ({"JWT_KEYS_DIR": "/nonexistent/keys"}, "JWT_KEYS_DIR"),
     ({"PASSWORD_HASH_ITERATIONS": "1000"}, "PASSWORD_HASH_ITERATIONS"),
+    ({"RATELIMIT_STORAGE_URI": "<unset>"}, "RATELIMIT_STORAGE_URI"),
+    ({"RATELIMIT_ENABLED": "false"}, "RATELIMIT_ENABLED"),
 ])
 def test_production_refuses(tmp_path: Path, changes: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Flask
 
 from app.bootstrap import Services
-from app.web.api import openapi, orders, products, tokens, users
+from app.platform.ratelimit import RateLimits
+from app.web.api import openapi, orders, products, tokens, two_factor, users
 from app.web.api.auth import BearerProtector
 from app.web.api.guards import Guards
 
 
-def init_api(app: Flask, services: Services) -> Guards:
-    guards = Guards.build(BearerProtector(services.verifier.validator, services.audit))
-    for module in (users, tokens, products, orders):
+def init_api(app: Flask, services: Services, limits: RateLimits) -> Guards:
+    guards = Guards.build(BearerProtector(services.verifier.validator, services.audit), limits)
+    for module in (users, tokens, two_factor, products, orders):
         app.register_blueprint(module.blueprint(services, guards))
     return guards
 

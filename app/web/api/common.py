@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import functools
+from dataclasses import fields
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,7 +29,17 @@ def json_response(data: Any, status: int = 200, *, cache: str | None = None) -> 
     return response
 
 
-def page_response(page: Page[Any], serialize: Any = asdict) -> Response:
+def as_dict(view: Any) -> dict[str, Any]:
+    """A frozen view's fields as a dict, without ``asdict``'s deep copy of every value."""
+    return {name: getattr(view, name) for name in _field_names(view.__class__)}
+
+
+@functools.cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def page_response(page: Page[Any], serialize: Any = as_dict) -> Response:
     def link(number: int) -> str:
         args = request.args.to_dict()
         args.update(page=str(number), page_size=str(page.page_size))

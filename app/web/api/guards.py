@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.platform.ratelimit import RateLimits
 from app.web.api.auth import BearerProtector, make_guards
 
 
@@ -14,8 +15,10 @@ class Guards:
     protector: BearerProtector
     authenticated: Callable[[Any], Any]
     admin_only: Callable[[Any], Any]
+    # Named rate limits: ``@guards.limits.named("login_ip")`` (see app/platform/ratelimit.py).
+    limits: RateLimits
 
     @classmethod
-    def build(cls, protector: BearerProtector) -> Guards:
+    def build(cls, protector: BearerProtector, limits: RateLimits) -> Guards:
         authenticated, admin_only = make_guards(protector, protector.audit)
-        return cls(protector, authenticated, admin_only)
+        return cls(protector, authenticated, admin_only, limits)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response
@@ -13,7 +12,7 @@ from app.catalog.contract import ProductChanges, ProductDraft, ProductQuery, Pro
 from app.kernel import Principal
 from app.web.api import catalog_schemas as c
 from app.web.api import schemas as s
-from app.web.api.common import body, json_response, page_response, query
+from app.web.api.common import as_dict, body, json_response, page_response, query
 from app.web.api.guards import Guards
 from app.web.api.openapi import spec
 
@@ -22,7 +21,7 @@ ERRORS = {"HTTP_400": s.Problem, "HTTP_401": s.Problem, "HTTP_403": s.Problem}
 
 
 def product_json(product: ProductView) -> dict[str, Any]:
-    data = asdict(product)
+    data = as_dict(product)
     data["price"] = f"{product.price:.2f}"
     return data
 
@@ -91,6 +90,6 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
     @spec.validate(resp=Resp(HTTP_200=c.CategoryList, HTTP_401=s.Problem), tags=["products"],
                    security=BEARER)
     def list_categories(principal: Principal) -> Response:
-        return json_response({"results": [asdict(cat) for cat in catalog.list_categories()]})
+        return json_response({"results": [as_dict(cat) for cat in catalog.list_categories()]})
 
     return bp

@@ -62,6 +62,17 @@ class TwoFactorChallengeOut(BaseModel):
     expires_in: int
 
 
+class LoginOut(BaseModel):
+    """The token pair, or (2FA on) ``{requires_2fa: true, login_ticket, expires_in}``."""
+
+    access: str | None = None
+    refresh: str | None = None
+    token_type: str | None = None
+    expires_in: int
+    requires_2fa: bool | None = None
+    login_ticket: str | None = None
+
+
 class RefreshIn(Strict):
     refresh: str = Field(min_length=1, max_length=512)
 
@@ -96,3 +107,47 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: dict[str, str] | None = None
+
+
+# ASCII digits only: in Python and in pydantic's regex engine \d also matches other scripts.
+TOTP_CODE = r"^[0-9]{6}$"
+
+
+class TwoFactorSetupOut(BaseModel):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class TwoFactorCodeIn(Strict):
+    # A TOTP code; ``^\d{6}$`` is enforced again by the identity module before any HMAC.
+    code: str = Field(min_length=6, max_length=6, pattern=TOTP_CODE)
+
+
+class BackupCodesOut(BaseModel):
+    backup_codes: list[str]
+
+
+class TwoFactorEnabledOut(BackupCodesOut):
+    enabled: bool
+
+
+class TwoFactorStatusOut(BaseModel):
+    enabled: bool
+    backup_codes_remaining: int
+
+
+class VerifyLoginIn(Strict):
+    # Only a ticket: there is no username field, so a username can never stand in for one.
+    login_ticket: str = Field(min_length=16, max_length=128)
+    code: str = Field(min_length=6, max_length=40, description="TOTP code or backup code")
+
+
+class VerifyLoginOut(TokenPairOut):
+    backup_codes_remaining: int | None = Field(
+        default=None, description="Set when a backup code was used: how many are left")
+
+
+class PasswordAndCodeIn(Strict):
+    password: str = Field(min_length=1, max_length=1024)
+    code: str = Field(min_length=6, max_length=40, description="TOTP code or backup code")

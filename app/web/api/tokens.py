@@ -10,6 +10,7 @@ from spectree import Response as Resp
 from app.bootstrap import Services
 from app.identity.contract import LoginResult
 from app.kernel import Principal
+from app.platform.ratelimit import json_field
 from app.web.api import schemas as s
 from app.web.api.common import body, json_response
 from app.web.api.guards import Guards
@@ -28,16 +29,23 @@ def login_payload(result: LoginResult) -> dict[str, object]:
 def blueprint(services: Services, guards: Guards) -> Blueprint:
     bp = Blueprint("api_tokens", __name__)
     identity = services.identity
+    limits = guards.limits
 
     @bp.post("/api/token/")
-    @spec.validate(json=s.LoginIn, resp=Resp(HTTP_200=s.TokenPairOut, HTTP_401=s.Problem),
+    @limits.named("login_ip")
+    @limits.named("login_user", json_field("username"))
+    @spec.validate(json=s.LoginIn, resp=Resp(HTTP_200=s.LoginOut, HTTP_401=s.Problem,
+                                             HTTP_429=s.Problem),
                    tags=["tokens"])
     def login() -> Response:
         data = body()
-        return json_response(login_payload(identity.login(data.username, data.password)))
+        result = identity.login(data.username, data.password)
+        return json_response(login_payload(result), cache="no-store")
 
     @bp.post("/api/token/refresh/")
-    @spec.validate(json=s.RefreshIn, resp=Resp(HTTP_200=s.TokenPairOut, HTTP_401=s.Problem),
+    @limits.named("refresh_ip")
+    @spec.validate(json=s.RefreshIn, resp=Resp(HTTP_200=s.TokenPairOut, HTTP_401=s.Problem,
+                                               HTTP_429=s.Problem),
                    tags=["tokens"])
     def refresh() -> Response:
         return json_response(asdict(identity.refresh(body().refresh)))

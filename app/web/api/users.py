@@ -23,8 +23,10 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
     identity = services.identity
 
     @bp.post("/api/users/")
+    @guards.limits.named("register_ip")
     @spec.validate(json=s.RegisterIn,
-                   resp=Resp(HTTP_201=s.UserOut, HTTP_400=s.Problem, HTTP_409=s.Problem),
+                   resp=Resp(HTTP_201=s.UserOut, HTTP_400=s.Problem, HTTP_409=s.Problem,
+                             HTTP_429=s.Problem),
                    tags=["users"])
     def register() -> Response:
         data = body()
@@ -69,6 +71,14 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
         data = body()
         changes = UserChanges(role=data.role, is_active=data.is_active)
         return json_response(asdict(identity.admin_update_user(principal, user_id, changes)))
+
+    @bp.post("/api/users/<user_id>/unlock/")
+    @guards.admin_only
+    @spec.validate(resp=Resp(HTTP_204=None, HTTP_404=s.Problem), tags=["admin"],
+                   security=BEARER)
+    def admin_unlock(principal: Principal, user_id: str) -> Response:
+        identity.unlock(user_id, actor=principal.user_id)
+        return Response(status=204)
 
     @bp.post("/api/users/<user_id>/revoke-tokens/")
     @guards.admin_only

@@ -1,0 +1,58 @@
+"""The progressive lockout policy as a pure timeline."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from app.identity.lockout import LockoutPolicy
+
+
+def account() -> Any:
+    return SimpleNamespace(failed_logins=0, locked_until=0, failure_window_start=0,
+                           failures_in_window=0)
+
+
+def test_five_failures_lock_one_minute_then_doubling_up_to_fifteen() -> None:
+    policy, user, now = LockoutPolicy(), account(), 1_000_000
+    locks = []
+    for _ in range(10):
+        assert not policy.refuses(user, now)
+        locks.append(policy.record_failure(user, now))
+        now = max(now, user.locked_until)  # wait out each lock before the next try
+    assert locks == [0, 0, 0, 0, 60, 120, 240, 480, 900, 900]
+
+
+def test_success_resets_the_count() -> None:
+    policy, user = LockoutPolicy(), account()
+    for _ in range(4):
+        policy.record_failure(user, 0)
+    policy.record_success(user)
+    assert policy.record_failure(user, 1) == 0, "the count started again"
+
+
+def test_lock_always_ends_on_its_own() -> None:
+    policy, user = LockoutPolicy(), account()
+    for _ in range(50):
+        policy.record_failure(user, 0)
+    assert policy.refuses(user, 899)
+    assert not policy.refuses(user, 900), "never more than 15 minutes"
+
+
+def test_at_most_100_failures_per_hour_are_evaluated() -> None:
+    policy = LockoutPolicy(threshold=1_000)  # no lock, to isolate the hourly budget
+    user = account()
+    for i in range(100):
+        assert not policy.refuses(user, 10 + i)
+        policy.record_failure(user, 10 + i)
+    assert policy.refuses(user, 200), "the 101st failure in the hour is not evaluated"
+    assert not policy.refuses(user, 10 + 3600), "a new hour, a new budget"
+
+
+def test_unlock_clears_everything() -> None:
+    policy, user = LockoutPolicy(), account()
+    for _ in range(6):
+        policy.record_failure(user, 0)
+    assert policy.unlock(user) is True
+    assert not policy.refuses(user, 0)
+    assert policy.unlock(user) is False
