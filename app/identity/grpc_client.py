@@ -13,7 +13,17 @@ from typing import Any
 from app import kernel
 from app.identity import contract
 from app.identity import grpc_codec as codec
-from app.identity.contract import LoginResult, PublicKey, TokenPair, UserChanges, UserView
+from app.identity.contract import (
+    BackupCodes,
+    LoginResult,
+    PublicKey,
+    SecondFactorLogin,
+    TokenPair,
+    TwoFactorSetup,
+    TwoFactorStatus,
+    UserChanges,
+    UserView,
+)
 from app.identity.grpc_server import SERVICE
 from app.kernel import Page, Principal, Revocation
 from app.platform.audit import AuditTrail
@@ -24,7 +34,8 @@ from protos.generated import identity_pb2 as pb
 from protos.generated import identity_pb2_grpc as pb_grpc
 
 IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "PublicKey", "Jwks", "RevocationsSince",
-              "Logout", "LogoutEverywhere")
+              "Logout", "LogoutEverywhere", "TwoFactorStatus", "LoginTicketOwner", "Unlock",
+              "ReencryptTotpSecrets")
 ERRORS = error_registry(vars(contract).values(), vars(kernel).values())
 
 
@@ -104,3 +115,44 @@ class GrpcIdentityClient:
 
     def remove_signing_key(self, kid: str) -> None:
         self._call("RemoveSigningKey", pb.KeyId(kid=kid))
+
+    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
+        reply = self._call("SetupTwoFactor", pb.UserIdRequest(user_id=user_id))
+        return TwoFactorSetup(secret=reply.secret, otpauth_uri=reply.otpauth_uri,
+                              qr_svg=reply.qr_svg)
+
+    def confirm_two_factor(self, principal: Principal, code: str) -> BackupCodes:
+        reply = self._call("ConfirmTwoFactor", pb.CodeRequest(code=code))
+        return BackupCodes(codes=tuple(reply.codes))
+
+    def disable_two_factor(self, principal: Principal, password: str, code: str) -> None:
+        self._call("DisableTwoFactor", pb.PasswordCodeRequest(password=password, code=code))
+
+    def regenerate_backup_codes(self, principal: Principal, password: str,
+                                code: str) -> BackupCodes:
+        reply = self._call("RegenerateBackupCodes",
+                           pb.PasswordCodeRequest(password=password, code=code))
+        return BackupCodes(codes=tuple(reply.codes))
+
+    def two_factor_status(self, user_id: str) -> TwoFactorStatus:
+        reply = self._call("TwoFactorStatus", pb.UserIdRequest(user_id=user_id))
+        return TwoFactorStatus(enabled=reply.enabled,
+                               backup_codes_remaining=reply.backup_codes_remaining)
+
+    def verify_login(self, login_ticket: str, code: str) -> SecondFactorLogin:
+        reply = self._call("VerifyLogin", pb.VerifyLoginRequest(login_ticket=login_ticket,
+                                                                code=code))
+        remaining = (reply.backup_codes_remaining if reply.HasField("backup_codes_remaining")
+                     else None)
+        return SecondFactorLogin(tokens=codec.tokens_from_pb(reply.tokens),
+                                 backup_codes_remaining=remaining)
+
+    def login_ticket_owner(self, login_ticket: str) -> str | None:
+        reply = self._call("LoginTicketOwner", pb.LoginTicket(login_ticket=login_ticket))
+        return reply.user_id if reply.HasField("user_id") else None
+
+    def unlock(self, user_id: str, actor: str) -> bool:
+        return bool(self._call("Unlock", pb.UnlockRequest(user_id=user_id, actor=actor)).changed)
+
+    def reencrypt_totp_secrets(self) -> int:
+        return int(self._call("ReencryptTotpSecrets", pb.Empty()).count)

@@ -30,7 +30,9 @@ POLICY = Policy(SERVICE, {
     **{name: _WEB for name in (
         "Register", "UpdateEmail", "ChangePassword", "Login", "Refresh", "Logout",
         "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
-        "RemoveSigningKey")},
+        "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
+        "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
+        "Unlock", "ReencryptTotpSecrets")},
 })
 
 
@@ -103,6 +105,46 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         _admin()
         self._s.remove_signing_key(req.kid)
         return pb.Empty()
+
+    def SetupTwoFactor(self, req: pb.UserIdRequest, ctx: grpc.ServicerContext) -> Any:
+        setup = self._s.setup_two_factor(req.user_id)
+        return pb.TwoFactorSetup(secret=setup.secret, otpauth_uri=setup.otpauth_uri,
+                                 qr_svg=setup.qr_svg)
+
+    def ConfirmTwoFactor(self, req: pb.CodeRequest, ctx: grpc.ServicerContext) -> Any:
+        return pb.BackupCodes(codes=self._s.confirm_two_factor(_principal(), req.code).codes)
+
+    def DisableTwoFactor(self, req: pb.PasswordCodeRequest, ctx: grpc.ServicerContext) -> Any:
+        self._s.disable_two_factor(_principal(), req.password, req.code)
+        return pb.Empty()
+
+    def RegenerateBackupCodes(self, req: pb.PasswordCodeRequest,
+                              ctx: grpc.ServicerContext) -> Any:
+        codes = self._s.regenerate_backup_codes(_principal(), req.password, req.code)
+        return pb.BackupCodes(codes=codes.codes)
+
+    def TwoFactorStatus(self, req: pb.UserIdRequest, ctx: grpc.ServicerContext) -> Any:
+        status = self._s.two_factor_status(req.user_id)
+        return pb.TwoFactorStatusReply(enabled=status.enabled,
+                                       backup_codes_remaining=status.backup_codes_remaining)
+
+    def VerifyLogin(self, req: pb.VerifyLoginRequest, ctx: grpc.ServicerContext) -> Any:
+        result = self._s.verify_login(req.login_ticket, req.code)
+        reply = pb.SecondFactorLogin(tokens=codec.tokens_to_pb(result.tokens))
+        if result.backup_codes_remaining is not None:
+            reply.backup_codes_remaining = result.backup_codes_remaining
+        return reply
+
+    def LoginTicketOwner(self, req: pb.LoginTicket, ctx: grpc.ServicerContext) -> Any:
+        owner = self._s.login_ticket_owner(req.login_ticket)
+        return pb.TicketOwner(user_id=owner) if owner is not None else pb.TicketOwner()
+
+    def Unlock(self, req: pb.UnlockRequest, ctx: grpc.ServicerContext) -> Any:
+        return pb.Unlocked(changed=self._s.unlock(req.user_id, req.actor))
+
+    def ReencryptTotpSecrets(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        _admin()
+        return pb.Count(count=self._s.reencrypt_totp_secrets())
 
 
 def _admin() -> None:

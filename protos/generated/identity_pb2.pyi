@@ -187,3 +187,89 @@ class KeyId(_message.Message):
 class Empty(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class TwoFactorSetup(_message.Message):
+    __slots__ = ("secret", "otpauth_uri", "qr_svg")
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    OTPAUTH_URI_FIELD_NUMBER: _ClassVar[int]
+    QR_SVG_FIELD_NUMBER: _ClassVar[int]
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+    def __init__(self, secret: _Optional[str] = ..., otpauth_uri: _Optional[str] = ..., qr_svg: _Optional[str] = ...) -> None: ...
+
+class CodeRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class PasswordCodeRequest(_message.Message):
+    __slots__ = ("password", "code")
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    password: str
+    code: str
+    def __init__(self, password: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class BackupCodes(_message.Message):
+    __slots__ = ("codes",)
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TwoFactorStatusReply(_message.Message):
+    __slots__ = ("enabled", "backup_codes_remaining")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_CODES_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    backup_codes_remaining: int
+    def __init__(self, enabled: _Optional[bool] = ..., backup_codes_remaining: _Optional[int] = ...) -> None: ...
+
+class VerifyLoginRequest(_message.Message):
+    __slots__ = ("login_ticket", "code")
+    LOGIN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    login_ticket: str
+    code: str
+    def __init__(self, login_ticket: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class SecondFactorLogin(_message.Message):
+    __slots__ = ("tokens", "backup_codes_remaining")
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_CODES_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    tokens: TokenPair
+    backup_codes_remaining: int
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., backup_codes_remaining: _Optional[int] = ...) -> None: ...
+
+class LoginTicket(_message.Message):
+    __slots__ = ("login_ticket",)
+    LOGIN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    login_ticket: str
+    def __init__(self, login_ticket: _Optional[str] = ...) -> None: ...
+
+class TicketOwner(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class UnlockRequest(_message.Message):
+    __slots__ = ("user_id", "actor")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    actor: str
+    def __init__(self, user_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class Unlocked(_message.Message):
+    __slots__ = ("changed",)
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    changed: bool
+    def __init__(self, changed: _Optional[bool] = ...) -> None: ...
+
+class Count(_message.Message):
+    __slots__ = ("count",)
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    def __init__(self, count: _Optional[int] = ...) -> None: ...

@@ -114,6 +114,51 @@ class IdentityStub:
                 request_serializer=protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
                 _registered_method=True)
+        self.SetupTwoFactor = channel.unary_unary(
+                '/shop.identity.v1.Identity/SetupTwoFactor',
+                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
+                _registered_method=True)
+        self.ConfirmTwoFactor = channel.unary_unary(
+                '/shop.identity.v1.Identity/ConfirmTwoFactor',
+                request_serializer=protos_dot_generated_dot_identity__pb2.CodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+                _registered_method=True)
+        self.DisableTwoFactor = channel.unary_unary(
+                '/shop.identity.v1.Identity/DisableTwoFactor',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.RegenerateBackupCodes = channel.unary_unary(
+                '/shop.identity.v1.Identity/RegenerateBackupCodes',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+                _registered_method=True)
+        self.TwoFactorStatus = channel.unary_unary(
+                '/shop.identity.v1.Identity/TwoFactorStatus',
+                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.FromString,
+                _registered_method=True)
+        self.VerifyLogin = channel.unary_unary(
+                '/shop.identity.v1.Identity/VerifyLogin',
+                request_serializer=protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.SecondFactorLogin.FromString,
+                _registered_method=True)
+        self.LoginTicketOwner = channel.unary_unary(
+                '/shop.identity.v1.Identity/LoginTicketOwner',
+                request_serializer=protos_dot_generated_dot_identity__pb2.LoginTicket.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.TicketOwner.FromString,
+                _registered_method=True)
+        self.Unlock = channel.unary_unary(
+                '/shop.identity.v1.Identity/Unlock',
+                request_serializer=protos_dot_generated_dot_identity__pb2.UnlockRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Unlocked.FromString,
+                _registered_method=True)
+        self.ReencryptTotpSecrets = channel.unary_unary(
+                '/shop.identity.v1.Identity/ReencryptTotpSecrets',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Count.FromString,
+                _registered_method=True)
 
 
 class IdentityServicer:
@@ -215,6 +260,60 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetupTwoFactor(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmTwoFactor(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisableTwoFactor(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegenerateBackupCodes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TwoFactorStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyLogin(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LoginTicketOwner(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Unlock(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReencryptTotpSecrets(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -297,6 +396,51 @@ def add_IdentityServicer_to_server(servicer, server):
                     servicer.RemoveSigningKey,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.KeyId.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'SetupTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetupTwoFactor,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.SerializeToString,
+            ),
+            'ConfirmTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmTwoFactor,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.CodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.BackupCodes.SerializeToString,
+            ),
+            'DisableTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableTwoFactor,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'RegenerateBackupCodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegenerateBackupCodes,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.BackupCodes.SerializeToString,
+            ),
+            'TwoFactorStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.TwoFactorStatus,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.SerializeToString,
+            ),
+            'VerifyLogin': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyLogin,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.SecondFactorLogin.SerializeToString,
+            ),
+            'LoginTicketOwner': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoginTicketOwner,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.LoginTicket.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.TicketOwner.SerializeToString,
+            ),
+            'Unlock': grpc.unary_unary_rpc_method_handler(
+                    servicer.Unlock,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.UnlockRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Unlocked.SerializeToString,
+            ),
+            'ReencryptTotpSecrets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReencryptTotpSecrets,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Count.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -731,6 +875,249 @@ class Identity:
             '/shop.identity.v1.Identity/RemoveSigningKey',
             protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetupTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/SetupTwoFactor',
+            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/ConfirmTwoFactor',
+            protos_dot_generated_dot_identity__pb2.CodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/DisableTwoFactor',
+            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegenerateBackupCodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/RegenerateBackupCodes',
+            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TwoFactorStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/TwoFactorStatus',
+            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyLogin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/VerifyLogin',
+            protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.SecondFactorLogin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoginTicketOwner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/LoginTicketOwner',
+            protos_dot_generated_dot_identity__pb2.LoginTicket.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.TicketOwner.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Unlock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/Unlock',
+            protos_dot_generated_dot_identity__pb2.UnlockRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Unlocked.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReencryptTotpSecrets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/ReencryptTotpSecrets',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Count.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,8 +8,11 @@ from app.bootstrap import Services
 from app.identity.grpc_client import GrpcIdentityClient
 from app.platform.grpc.host import ModuleHost
 from tests.functional.test_accounts import *  # noqa: F403 - the same tests, another transport
+from tests.functional.test_lockout import *  # noqa: F403
+from tests.functional.test_login_tickets import *  # noqa: F403
 from tests.functional.test_smoke import *  # noqa: F403
 from tests.functional.test_tokens import *  # noqa: F403
+from tests.functional.test_two_factor import *  # noqa: F403
 from tests.support import Api
 
 
