@@ -66,18 +66,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
     transport = _transport(settings)
     peers = PeerStatus(transport) if transport.any_remote else None
-
-    def remote(client: Any) -> Any:
-        peers.remotes.append(client.remote)  # type: ignore[union-attr]
-        return client
-
-    identity: IdentityService
-    if transport.remote("identity"):
-        identity = remote(GrpcIdentityClient(transport, audit))
-    else:
-        identity_impl = build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
-                                       on_revoked=on_revoked)
-        identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
+    clients = _RemoteClients(transport, audit, peers)
+    identity = clients.identity() or cast(IdentityService, InProcessBoundary(
+        "identity", build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
+                                   on_revoked=on_revoked)))
     verifier = build_verifier(
         jwks_source=identity.jwks,
         revocation_feed=identity.revocations_since,
@@ -89,22 +81,40 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         poll_interval=settings.revocation_poll_seconds,
     )
     revoked_hooks.append(verifier.revocations.invalidate)
-    catalog: CatalogService
-    if transport.remote("catalog"):
-        catalog = remote(GrpcCatalogClient(transport, audit))
-    else:
-        catalog = cast(CatalogService, InProcessBoundary("catalog", build_catalog(
-            audit=audit, clock=clock, list_cache_ttl=settings.catalog_list_cache_seconds)))
-    ordering: OrderingService
-    if transport.remote("ordering"):
-        ordering = remote(GrpcOrderingClient(transport, audit))
-    else:
-        ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
+    catalog = clients.catalog() or cast(CatalogService, InProcessBoundary(
+        "catalog", build_catalog(audit=audit, clock=clock,
+                                 list_cache_ttl=settings.catalog_list_cache_seconds)))
+    ordering = clients.ordering() or cast(OrderingService, InProcessBoundary(
+        "ordering", build_ordering(
             identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
             keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
                     transport=transport, peers=peers)
+
+
+class _RemoteClients:
+    """The gRPC client of each module whose transport is ``grpc`` (else None)."""
+
+    def __init__(self, transport: TransportSettings, audit: AuditTrail,
+                 peers: PeerStatus | None) -> None:
+        self._transport, self._audit, self._peers = transport, audit, peers
+
+    def _client(self, module: str, kind: type) -> Any:
+        if not self._transport.remote(module):
+            return None
+        client = kind(self._transport, self._audit)
+        self._peers.remotes.append(client.remote)  # type: ignore[union-attr]
+        return client
+
+    def identity(self) -> IdentityService | None:
+        return self._client("identity", GrpcIdentityClient)
+
+    def catalog(self) -> CatalogService | None:
+        return self._client("catalog", GrpcCatalogClient)
+
+    def ordering(self) -> OrderingService | None:
+        return self._client("ordering", GrpcOrderingClient)
 
 
 def _calling_as(caller: str, service: Any) -> Any:

@@ -149,6 +149,10 @@ class RemoteModule:
         options: list[tuple[str, Any]] = [
             ("grpc.enable_retries", 1),
             ("grpc.service_config", service_config(self.service, self._idempotent)),
+            # Reconnect soon after a host comes back (gRPC's default backoff grows to 120 s,
+            # during which every call fails at once although the host is serving again).
+            ("grpc.initial_reconnect_backoff_ms", 200),
+            ("grpc.max_reconnect_backoff_ms", 1000),
         ]
         if self._settings.auth == "mtls":
             options.append(server_name_option(self.module))
@@ -191,9 +195,13 @@ class RemoteModule:
         """Invoke ``method``; raises the contract error the remote side raised, or Unavailable."""
         self.channel()
         rpc = getattr(self._stub, method)
+        # A call made while the breaker is not closed is its half-open trial (or is refused
+        # before it starts): let it wait, within the deadline, for the channel to reconnect
+        # instead of failing at once on a connection still in backoff.
+        probing = self.breaker.current_state != "closed"
         try:
             return self.breaker.call(rpc, request, timeout=self._settings.deadline,
-                                     metadata=self.metadata())
+                                     metadata=self.metadata(), wait_for_ready=probing)
         except pybreaker.CircuitBreakerError:
             raise Unavailable(f"The {self.module} service is unavailable.") from None
         except grpc.RpcError as error:
