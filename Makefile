@@ -42,7 +42,10 @@ bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 migration: install ## New migration for MODULE (platform|identity|catalog|ordering): make migration MODULE=identity M="what"
 	$(FLASK) db migrate -d migrations/$(MODULE) -m "$(M)"
 
+protos: install ## Regenerate the gRPC code in protos/generated from protos/*.proto
+	$(BIN)/python protos/generate.py
+
 clean: ## Remove the virtual environment and local instance data
 	rm -rf $(VENV) instance
 
-.PHONY: help install setup run test lint bench migration clean
+.PHONY: help install setup run test lint bench migration protos clean

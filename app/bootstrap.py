@@ -6,21 +6,34 @@ implementation themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, cast
 
+from app.catalog import grpc_server as catalog_grpc
 from app.catalog.contract import CatalogService
+from app.catalog.grpc_client import GrpcCatalogClient
 from app.catalog.wiring import build_catalog
-from app.config import Settings
+from app.config import ConfigError, Settings
+from app.identity import grpc_server as identity_grpc
 from app.identity.contract import IdentityService
+from app.identity.grpc_client import GrpcIdentityClient
 from app.identity.wiring import build_identity
+from app.ordering import grpc_server as ordering_grpc
 from app.ordering.contract import OrderingService
+from app.ordering.grpc_client import GrpcOrderingClient
 from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
 from app.platform.crypto import KeyRingLoader
+from app.platform.grpc.host import ModuleHost
+from app.platform.grpc.pki import Pki
+from app.platform.grpc.server import Registration
+from app.platform.grpc.settings import MODULES, TransportConfigError, TransportSettings
+from app.platform.grpc.status import PeerStatus
 
 
 @dataclass
@@ -33,6 +46,10 @@ class Services:
     keyrings: KeyRingLoader
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
+    transport: TransportSettings = field(default_factory=TransportSettings)
+    # Remote modules' health, breaker states and certificate expiry (for /readyz); None when
+    # every module is in-process.
+    peers: PeerStatus | None = None
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -47,9 +64,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         for hook in revoked_hooks:
             hook()  # type: ignore[operator]
 
-    identity_impl = build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
-                                   on_revoked=on_revoked)
-    identity = cast(IdentityService, InProcessBoundary("identity", identity_impl))
+    transport = _transport(settings)
+    peers = PeerStatus(transport) if transport.any_remote else None
+    clients = _RemoteClients(transport, audit, peers)
+    identity = clients.identity() or cast(IdentityService, InProcessBoundary(
+        "identity", build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
+                                   on_revoked=on_revoked)))
     verifier = build_verifier(
         jwks_source=identity.jwks,
         revocation_feed=identity.revocations_since,
@@ -61,11 +81,102 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         poll_interval=settings.revocation_poll_seconds,
     )
     revoked_hooks.append(verifier.revocations.invalidate)
-    catalog = cast(CatalogService,
-                   InProcessBoundary("catalog", build_catalog(
-                       audit=audit, clock=clock,
-                       list_cache_ttl=settings.catalog_list_cache_seconds)))
-    ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
-        identity=identity, catalog=catalog, keyrings=keyrings, audit=audit, clock=clock)))
+    catalog = clients.catalog() or cast(CatalogService, InProcessBoundary(
+        "catalog", build_catalog(audit=audit, clock=clock,
+                                 list_cache_ttl=settings.catalog_list_cache_seconds)))
+    ordering = clients.ordering() or cast(OrderingService, InProcessBoundary(
+        "ordering", build_ordering(
+            identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
+            keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering)
+                    verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
+                    transport=transport, peers=peers)
+
+
+class _RemoteClients:
+    """The gRPC client of each module whose transport is ``grpc`` (else None)."""
+
+    def __init__(self, transport: TransportSettings, audit: AuditTrail,
+                 peers: PeerStatus | None) -> None:
+        self._transport, self._audit, self._peers = transport, audit, peers
+
+    def _client(self, module: str, kind: type) -> Any:
+        if not self._transport.remote(module):
+            return None
+        client = kind(self._transport, self._audit)
+        self._peers.remotes.append(client.remote)  # type: ignore[union-attr]
+        return client
+
+    def identity(self) -> IdentityService | None:
+        return self._client("identity", GrpcIdentityClient)
+
+    def catalog(self) -> CatalogService | None:
+        return self._client("catalog", GrpcCatalogClient)
+
+    def ordering(self) -> OrderingService | None:
+        return self._client("ordering", GrpcOrderingClient)
+
+
+def _calling_as(caller: str, service: Any) -> Any:
+    """A remote client that presents ``caller``'s certificate (sharing the module's breaker);
+    an in-process service as it is."""
+    if isinstance(service, GrpcIdentityClient | GrpcCatalogClient | GrpcOrderingClient):
+        return type(service)(service.remote.settings, service.remote.audit,
+                             remote=service.remote.as_caller(caller))
+    return service
+
+
+def _transport(settings: Settings) -> TransportSettings:
+    """MODULE_TRANSPORT and friends are read here and nowhere else."""
+    try:
+        transport = TransportSettings.from_env(settings.extra, settings.instance_path)
+    except TransportConfigError as error:
+        raise ConfigError(str(error)) from error
+    if transport.auth == "shared-secret":
+        if settings.is_production:
+            raise ConfigError("refusing to start in production: GRPC_AUTH=shared-secret is for "
+                              "development only; use mutual TLS")
+        if not transport.shared_secret:
+            raise ConfigError("GRPC_AUTH=shared-secret needs GRPC_SHARED_SECRET")
+    elif transport.any_remote and not settings.is_production:
+        # Development: the CA and the certificates appear on first use, like the JWT keys.
+        Pki(transport.pki_dir).ensure([transport.caller, *MODULES])
+    elif transport.any_remote:
+        _check_certificates(Pki(transport.pki_dir), transport.caller)
+    return transport
+
+
+def _check_certificates(pki: Pki, caller: str) -> None:
+    """Production never makes certificates: they must be there and valid, or no start."""
+    try:
+        expired = [name for name in ("ca", caller) if pki.info(name).days_left() <= 0]
+        pki.material(caller)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"refusing to start in production: gRPC certificates in "
+                          f"{pki.directory} cannot be read ({error})") from error
+    if expired:
+        raise ConfigError(f"refusing to start in production: expired gRPC certificate "
+                          f"{', '.join(expired)}")
+
+
+def hosted_settings(settings: Settings, modules: list[str]) -> Settings:
+    """Settings for a module host process: its own modules in-process, calls out as itself."""
+    extra = {**settings.extra, **{f"{m.upper()}_TRANSPORT": "inprocess" for m in modules}}
+    extra.setdefault("GRPC_CALLER", modules[0])
+    return settings.with_(extra=extra)
+
+
+def build_module_host(services: Services, modules: list[str],
+                      scope: Callable[[], AbstractContextManager[Any]]) -> ModuleHost:
+    """A gRPC host serving ``modules`` from this process's in-process services."""
+    builders: dict[str, Callable[[], Registration]] = {
+        "identity": lambda: identity_grpc.registration(services.identity),
+        "catalog": lambda: catalog_grpc.registration(services.catalog),  # type: ignore[arg-type]
+        "ordering": lambda: ordering_grpc.registration(services.ordering),  # type: ignore[arg-type]
+    }
+    unknown = [m for m in modules if m not in builders]
+    if unknown:
+        raise ConfigError(f"cannot host {', '.join(unknown)} over gRPC")
+    return ModuleHost(registrations=[builders[m]() for m in modules],
+                      transport=services.transport, verify=services.verifier.verify,
+                      audit=services.audit, scope=scope, modules=modules)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
 from app.platform.audit import SecurityEvent, verify_chain
 from app.platform.crypto import KeyConfigError
+from app.platform.grpc.pki_cli import pki_group
 from app.platform.migrations import check_all, upgrade_all
 from app.seed import seed_demo
 
@@ -192,6 +194,38 @@ def init_app(app: Flask, services: Services) -> None:
     keys = keys_group(services.identity)
     keys.add_command(rotate_field_command(services))
     groups = [users_group(services.identity), keys, inventory_group(services),
-              *operations_group()]
+              *operations_group(), pki_group(services.transport.pki_dir), _grpc_group(services)]
     for group in groups:
         app.cli.add_command(group)
+
+
+def _grpc_group(services: Services) -> AppGroup:
+    group = AppGroup("grpc", help="Module hosts (gRPC over mutual TLS).")
+
+    @group.command("serve")
+    @click.option("--modules", required=True, help="Comma-separated: identity,catalog,ordering")
+    @click.option("--bind", default="127.0.0.1:50051", show_default=True, help="HOST:PORT")
+    def serve(modules: str, bind: str) -> None:
+        """Serve MODULES over gRPC from this process until SIGTERM."""
+        from app import create_app
+        from app.bootstrap import build_module_host, hosted_settings
+
+        names = [m.strip() for m in modules.split(",") if m.strip()]
+        host_app = create_app(hosted_settings(services.settings, names), clock=services.clock)
+        host_services: Services = host_app.extensions["shop.services"]
+        host = build_module_host(host_services, names, host_app.app_context)
+        click.echo(f"serving {', '.join(names)} on {bind}")
+        host.serve_forever(bind)
+
+    @group.command("status")
+    def status() -> None:
+        """Health, breaker state and certificate expiry of the remote modules (exit 1: not ok)."""
+        if services.peers is None:
+            click.echo("every module is in-process")
+            return
+        report = services.peers()
+        click.echo(json.dumps(report, indent=2))
+        if not report["ok"]:
+            raise SystemExit(1)
+
+    return group

@@ -18,6 +18,8 @@ def blueprint(services: Services) -> Blueprint:
     @bp.get("/readyz")
     def readyz() -> Response:
         checks = {"databases": _databases()}
+        if services.peers is not None:
+            checks["grpc"] = services.peers()
         ready = all(check["ok"] for check in checks.values())
         response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks})
         response.status_code = 200 if ready else 503

@@ -1,0 +1,70 @@
+"""Identity contract objects <-> protobuf messages (used by the servicer and the client)."""
+
+from __future__ import annotations
+
+from app.identity.contract import LoginResult, PublicKey, TokenPair, UserView
+from app.kernel import Page, Revocation
+from protos.generated import identity_pb2 as pb
+
+
+def user_to_pb(user: UserView) -> pb.UserView:
+    return pb.UserView(id=user.id, username=user.username, email=user.email, role=user.role,
+                       is_active=user.is_active, two_factor_enabled=user.two_factor_enabled,
+                       created_at=user.created_at)
+
+
+def user_from_pb(msg: pb.UserView) -> UserView:
+    return UserView(id=msg.id, username=msg.username, email=msg.email, role=msg.role,
+                    is_active=msg.is_active, two_factor_enabled=msg.two_factor_enabled,
+                    created_at=msg.created_at)
+
+
+def tokens_to_pb(tokens: TokenPair) -> pb.TokenPair:
+    return pb.TokenPair(access=tokens.access, refresh=tokens.refresh,
+                        expires_in=tokens.expires_in, token_type=tokens.token_type)
+
+
+def tokens_from_pb(msg: pb.TokenPair) -> TokenPair:
+    return TokenPair(access=msg.access, refresh=msg.refresh, expires_in=msg.expires_in,
+                     token_type=msg.token_type)
+
+
+def login_to_pb(result: LoginResult) -> pb.LoginResult:
+    msg = pb.LoginResult(login_ticket=result.login_ticket or "", expires_in=result.expires_in)
+    if result.tokens is not None:
+        msg.tokens.CopyFrom(tokens_to_pb(result.tokens))
+    return msg
+
+
+def login_from_pb(msg: pb.LoginResult) -> LoginResult:
+    tokens = tokens_from_pb(msg.tokens) if msg.HasField("tokens") else None
+    return LoginResult(tokens=tokens, login_ticket=msg.login_ticket or None,
+                       expires_in=msg.expires_in)
+
+
+def page_to_pb(page: Page[UserView]) -> pb.UserPage:
+    return pb.UserPage(items=[user_to_pb(u) for u in page.items], total=page.total,
+                       page=page.page, page_size=page.page_size)
+
+
+def page_from_pb(msg: pb.UserPage) -> Page[UserView]:
+    return Page(items=tuple(user_from_pb(u) for u in msg.items), total=msg.total,
+                page=msg.page, page_size=msg.page_size)
+
+
+def key_to_pb(key: PublicKey) -> pb.PublicKeyReply:
+    return pb.PublicKeyReply(kid=key.kid, alg=key.alg, pem=key.pem)
+
+
+def key_from_pb(msg: pb.PublicKeyReply) -> PublicKey:
+    return PublicKey(kid=msg.kid, alg=msg.alg, pem=msg.pem)
+
+
+def revocation_to_pb(entry: Revocation) -> pb.Revocation:
+    return pb.Revocation(seq=entry.seq, kind=entry.kind, value=entry.value,
+                         not_before=entry.not_before, expires_at=entry.expires_at)
+
+
+def revocation_from_pb(msg: pb.Revocation) -> Revocation:
+    return Revocation(seq=msg.seq, kind=msg.kind, value=msg.value, not_before=msg.not_before,
+                      expires_at=msg.expires_at)

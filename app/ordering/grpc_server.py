@@ -1,0 +1,69 @@
+"""The ordering module served over gRPC: each method calls the real service.
+
+Every method acting for a user takes the principal from the access token verified by the
+host's gatekeeper; a request cannot name another user as the actor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from app.kernel import Principal, Unauthenticated
+from app.ordering import grpc_codec as codec
+from app.ordering.contract import OrderingService
+from app.platform import call_context
+from app.platform.grpc.server import Policy, Registration
+from protos.generated import ordering_pb2 as pb
+from protos.generated import ordering_pb2_grpc as pb_grpc
+
+SERVICE = "shop.ordering.v1.Ordering"
+_WEB = frozenset({"web"})
+POLICY = Policy(SERVICE, {
+    name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
+                            "ChangeStatus", "ReencryptUserReferences")
+} | {"ForgetUser": frozenset({"web", "identity"})})
+
+
+def _principal() -> Principal:
+    principal = call_context.principal()
+    if principal is None:
+        raise Unauthenticated("This method needs the caller's access token.")
+    return principal
+
+
+class OrderingServicer(pb_grpc.OrderingServicer):
+    def __init__(self, service: OrderingService) -> None:
+        self._s = service
+
+    def PlaceOrder(self, req: pb.PlaceOrderRequest, ctx: grpc.ServicerContext) -> Any:
+        key = req.idempotency_key if req.HasField("idempotency_key") else None
+        order = self._s.place_order(_principal(), codec.items_from_pb(req.items), key)
+        return codec.order_to_pb(order)
+
+    def GetOrder(self, req: pb.OrderId, ctx: grpc.ServicerContext) -> Any:
+        return codec.order_to_pb(self._s.get_order(_principal(), req.order_id))
+
+    def ListOrders(self, req: pb.ListOrdersRequest, ctx: grpc.ServicerContext) -> Any:
+        user_id = req.user_id if req.HasField("user_id") else None
+        return codec.page_to_pb(self._s.list_orders(_principal(), req.page, req.page_size,
+                                                    user_id))
+
+    def CancelOrder(self, req: pb.OrderId, ctx: grpc.ServicerContext) -> Any:
+        return codec.order_to_pb(self._s.cancel_order(_principal(), req.order_id))
+
+    def ChangeStatus(self, req: pb.ChangeStatusRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.order_to_pb(self._s.change_status(_principal(), req.order_id, req.status))
+
+    def ForgetUser(self, req: pb.UserId, ctx: grpc.ServicerContext) -> Any:
+        return pb.Count(count=self._s.forget_user(req.user_id))
+
+    def ReencryptUserReferences(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return pb.Count(count=self._s.reencrypt_user_references())
+
+
+def registration(service: OrderingService) -> Registration:
+    servicer = OrderingServicer(service)
+    return Registration(SERVICE, lambda server: pb_grpc.add_OrderingServicer_to_server(
+        servicer, server), POLICY)

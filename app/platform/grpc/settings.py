@@ -1,0 +1,69 @@
+"""Transport settings, read from the environment mapping by the composition root only.
+
+``MODULE_TRANSPORT=inprocess|grpc`` for every boundary, ``<MODULE>_TRANSPORT`` per module,
+``<MODULE>_GRPC_TARGET=host:port``; ``GRPC_AUTH=mtls|shared-secret`` (the shared secret is for
+development only; production refuses it); ``GRPC_PKI_DIR`` (default ``<instance>/pki``);
+``GRPC_DEADLINE_SECONDS`` (default 2); ``GRPC_BREAKER_FAIL_MAX`` (5),
+``GRPC_BREAKER_RESET_SECONDS`` (30); ``GRPC_CALLER``: the certificate this process calls with
+(``web`` for the web process; a module host calls as its module).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODULES = ("identity", "catalog", "ordering")
+TRANSPORTS = ("inprocess", "grpc")
+AUTH_MODES = ("mtls", "shared-secret")
+DEFAULT_PORTS = {"identity": 50051, "catalog": 50052, "ordering": 50053}
+
+
+class TransportConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    transports: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)
+    auth: str = "mtls"
+    shared_secret: str | None = None
+    pki_dir: Path = Path("instance/pki")
+    deadline: float = 2.0
+    breaker_fail_max: int = 5
+    breaker_reset: float = 30.0
+    caller: str = "web"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], instance_path: Path) -> TransportSettings:
+        # An empty variable counts as unset (``IDENTITY_TRANSPORT= flask seed``).
+        default = env.get("MODULE_TRANSPORT") or "inprocess"
+        transports = {m: env.get(f"{m.upper()}_TRANSPORT") or default for m in MODULES}
+        for module, value in transports.items():
+            if value not in TRANSPORTS:
+                raise TransportConfigError(f"{module} transport must be inprocess or grpc, "
+                                           f"not {value!r}")
+        auth = env.get("GRPC_AUTH", "mtls")
+        if auth not in AUTH_MODES:
+            raise TransportConfigError(f"GRPC_AUTH must be mtls or shared-secret, not {auth!r}")
+        return cls(
+            transports=transports,
+            targets={m: env.get(f"{m.upper()}_GRPC_TARGET", f"127.0.0.1:{DEFAULT_PORTS[m]}")
+                     for m in MODULES},
+            auth=auth,
+            shared_secret=env.get("GRPC_SHARED_SECRET") or None,
+            pki_dir=Path(env.get("GRPC_PKI_DIR") or instance_path / "pki"),
+            deadline=float(env.get("GRPC_DEADLINE_SECONDS", "2")),
+            breaker_fail_max=int(env.get("GRPC_BREAKER_FAIL_MAX", "5")),
+            breaker_reset=float(env.get("GRPC_BREAKER_RESET_SECONDS", "30")),
+            caller=env.get("GRPC_CALLER", "web"),
+        )
+
+    def remote(self, module: str) -> bool:
+        return self.transports.get(module, "inprocess") == "grpc"
+
+    @property
+    def any_remote(self) -> bool:
+        return any(self.remote(m) for m in MODULES)

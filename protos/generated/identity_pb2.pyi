@@ -1,0 +1,275 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class UserIdRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class UserView(_message.Message):
+    __slots__ = ("id", "username", "email", "role", "is_active", "two_factor_enabled", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    IS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    TWO_FACTOR_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    username: str
+    email: str
+    role: str
+    is_active: bool
+    two_factor_enabled: bool
+    created_at: str
+    def __init__(self, id: _Optional[str] = ..., username: _Optional[str] = ..., email: _Optional[str] = ..., role: _Optional[str] = ..., is_active: _Optional[bool] = ..., two_factor_enabled: _Optional[bool] = ..., created_at: _Optional[str] = ...) -> None: ...
+
+class RegisterRequest(_message.Message):
+    __slots__ = ("username", "email", "password")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    email: str
+    password: str
+    def __init__(self, username: _Optional[str] = ..., email: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class UpdateEmailRequest(_message.Message):
+    __slots__ = ("user_id", "email")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    email: str
+    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
+class ChangePasswordRequest(_message.Message):
+    __slots__ = ("current", "new")
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_FIELD_NUMBER: _ClassVar[int]
+    current: str
+    new: str
+    def __init__(self, current: _Optional[str] = ..., new: _Optional[str] = ...) -> None: ...
+
+class LoginRequest(_message.Message):
+    __slots__ = ("username", "password")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    password: str
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class TokenPair(_message.Message):
+    __slots__ = ("access", "refresh", "expires_in", "token_type")
+    ACCESS_FIELD_NUMBER: _ClassVar[int]
+    REFRESH_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_TYPE_FIELD_NUMBER: _ClassVar[int]
+    access: str
+    refresh: str
+    expires_in: int
+    token_type: str
+    def __init__(self, access: _Optional[str] = ..., refresh: _Optional[str] = ..., expires_in: _Optional[int] = ..., token_type: _Optional[str] = ...) -> None: ...
+
+class LoginResult(_message.Message):
+    __slots__ = ("tokens", "login_ticket", "expires_in")
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    LOGIN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_FIELD_NUMBER: _ClassVar[int]
+    tokens: TokenPair
+    login_ticket: str
+    expires_in: int
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., login_ticket: _Optional[str] = ..., expires_in: _Optional[int] = ...) -> None: ...
+
+class RefreshRequest(_message.Message):
+    __slots__ = ("refresh_token",)
+    REFRESH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    refresh_token: str
+    def __init__(self, refresh_token: _Optional[str] = ...) -> None: ...
+
+class LogoutRequest(_message.Message):
+    __slots__ = ("refresh_token",)
+    REFRESH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    refresh_token: str
+    def __init__(self, refresh_token: _Optional[str] = ...) -> None: ...
+
+class LogoutEverywhereRequest(_message.Message):
+    __slots__ = ("user_id", "actor")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    actor: str
+    def __init__(self, user_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class ListUsersRequest(_message.Message):
+    __slots__ = ("page", "page_size")
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    page: int
+    page_size: int
+    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class UserPage(_message.Message):
+    __slots__ = ("items", "total", "page", "page_size")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[UserView]
+    total: int
+    page: int
+    page_size: int
+    def __init__(self, items: _Optional[_Iterable[_Union[UserView, _Mapping]]] = ..., total: _Optional[int] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class AdminUpdateRequest(_message.Message):
+    __slots__ = ("user_id", "role", "is_active")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    IS_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    role: str
+    is_active: bool
+    def __init__(self, user_id: _Optional[str] = ..., role: _Optional[str] = ..., is_active: _Optional[bool] = ...) -> None: ...
+
+class PublicKeyReply(_message.Message):
+    __slots__ = ("kid", "alg", "pem")
+    KID_FIELD_NUMBER: _ClassVar[int]
+    ALG_FIELD_NUMBER: _ClassVar[int]
+    PEM_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    alg: str
+    pem: str
+    def __init__(self, kid: _Optional[str] = ..., alg: _Optional[str] = ..., pem: _Optional[str] = ...) -> None: ...
+
+class JwksReply(_message.Message):
+    __slots__ = ("json",)
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    json: str
+    def __init__(self, json: _Optional[str] = ...) -> None: ...
+
+class RevocationsRequest(_message.Message):
+    __slots__ = ("cursor",)
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    cursor: int
+    def __init__(self, cursor: _Optional[int] = ...) -> None: ...
+
+class Revocation(_message.Message):
+    __slots__ = ("seq", "kind", "value", "not_before", "expires_at")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    kind: str
+    value: str
+    not_before: int
+    expires_at: int
+    def __init__(self, seq: _Optional[int] = ..., kind: _Optional[str] = ..., value: _Optional[str] = ..., not_before: _Optional[int] = ..., expires_at: _Optional[int] = ...) -> None: ...
+
+class Revocations(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[Revocation]
+    def __init__(self, entries: _Optional[_Iterable[_Union[Revocation, _Mapping]]] = ...) -> None: ...
+
+class KeyId(_message.Message):
+    __slots__ = ("kid",)
+    KID_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    def __init__(self, kid: _Optional[str] = ...) -> None: ...
+
+class Empty(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TwoFactorSetup(_message.Message):
+    __slots__ = ("secret", "otpauth_uri", "qr_svg")
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    OTPAUTH_URI_FIELD_NUMBER: _ClassVar[int]
+    QR_SVG_FIELD_NUMBER: _ClassVar[int]
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+    def __init__(self, secret: _Optional[str] = ..., otpauth_uri: _Optional[str] = ..., qr_svg: _Optional[str] = ...) -> None: ...
+
+class CodeRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class PasswordCodeRequest(_message.Message):
+    __slots__ = ("password", "code")
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    password: str
+    code: str
+    def __init__(self, password: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class BackupCodes(_message.Message):
+    __slots__ = ("codes",)
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TwoFactorStatusReply(_message.Message):
+    __slots__ = ("enabled", "backup_codes_remaining")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_CODES_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    backup_codes_remaining: int
+    def __init__(self, enabled: _Optional[bool] = ..., backup_codes_remaining: _Optional[int] = ...) -> None: ...
+
+class VerifyLoginRequest(_message.Message):
+    __slots__ = ("login_ticket", "code")
+    LOGIN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    login_ticket: str
+    code: str
+    def __init__(self, login_ticket: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class SecondFactorLogin(_message.Message):
+    __slots__ = ("tokens", "backup_codes_remaining")
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_CODES_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    tokens: TokenPair
+    backup_codes_remaining: int
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., backup_codes_remaining: _Optional[int] = ...) -> None: ...
+
+class LoginTicket(_message.Message):
+    __slots__ = ("login_ticket",)
+    LOGIN_TICKET_FIELD_NUMBER: _ClassVar[int]
+    login_ticket: str
+    def __init__(self, login_ticket: _Optional[str] = ...) -> None: ...
+
+class TicketOwner(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class UnlockRequest(_message.Message):
+    __slots__ = ("user_id", "actor")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    actor: str
+    def __init__(self, user_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class Unlocked(_message.Message):
+    __slots__ = ("changed",)
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    changed: bool
+    def __init__(self, changed: _Optional[bool] = ...) -> None: ...
+
+class Count(_message.Message):
+    __slots__ = ("count",)
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    def __init__(self, count: _Optional[int] = ...) -> None: ...

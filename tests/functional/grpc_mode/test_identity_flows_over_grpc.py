@@ -1,0 +1,35 @@
+"""The account and token API flows, unchanged, with the identity module behind gRPC + mTLS."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.bootstrap import Services
+from app.identity.grpc_client import GrpcIdentityClient
+from app.platform.grpc.host import ModuleHost
+from tests.functional.test_accounts import *  # noqa: F403 - the same tests, another transport
+from tests.functional.test_lockout import *  # noqa: F403
+from tests.functional.test_login_tickets import *  # noqa: F403
+from tests.functional.test_smoke import *  # noqa: F403
+from tests.functional.test_tokens import *  # noqa: F403
+from tests.functional.test_two_factor import *  # noqa: F403
+from tests.support import Api
+
+
+def test_the_web_shop_really_calls_identity_over_grpc(app: Flask) -> None:
+    web: Services = app.extensions["shop.services"]
+    assert isinstance(web.identity, GrpcIdentityClient)
+
+
+def test_readyz_reports_the_remote_module_and_certificates(api: Api, app: Flask,
+                                                           module_host: ModuleHost) -> None:
+    body = api.get("/readyz").get_json()
+    grpc_check = body["checks"]["grpc"]
+    identity = grpc_check["modules"]["identity"]
+    assert (identity["health"], identity["breaker"], identity["ok"]) == ("SERVING", "closed", True)
+    assert grpc_check["certificates"]["web"]["days_left"] > 80
+    assert grpc_check["certificates"]["ca"]["ok"]
+    module_host.stop(grace=None)
+    down = api.get("/readyz")
+    assert down.status_code == 503
+    assert down.get_json()["checks"]["grpc"]["modules"]["identity"]["ok"] is False

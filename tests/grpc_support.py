@@ -1,0 +1,45 @@
+"""Helpers for tests that run module boundaries over gRPC with throwaway certificates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from flask import Flask
+
+from app.bootstrap import Services, build_module_host
+from app.platform.grpc.host import ModuleHost
+from app.platform.grpc.pki import Pki
+from app.platform.grpc.settings import TransportSettings
+
+PARTIES = ("identity", "catalog", "ordering", "web")
+
+
+def make_pki(directory: Path) -> Pki:
+    pki = Pki(directory)
+    pki.init()
+    for name in PARTIES:
+        pki.issue(name)
+    return pki
+
+
+@contextmanager
+def running_host(app: Flask, services: Services, modules: list[str]) -> Iterator[ModuleHost]:
+    """A module host on 127.0.0.1 (an ephemeral port) serving ``modules`` from ``services``."""
+    make_pki(services.transport.pki_dir) if not Pki(services.transport.pki_dir).exists() else None
+    host = build_module_host(services, modules, app.app_context)
+    host.start("127.0.0.1:0")
+    try:
+        yield host
+    finally:
+        host.stop(grace=None)
+
+
+def client_settings(services: Services, module: str, port: int, *, caller: str = "web",
+                    **changes: object) -> TransportSettings:
+    transport = services.transport
+    return replace(transport, transports={**transport.transports, module: "grpc"},
+                   targets={**transport.targets, module: f"127.0.0.1:{port}"}, caller=caller,
+                   **changes)  # type: ignore[arg-type]
