@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.contract import CatalogService, Reservation, ReservationLine
 from app.identity.contract import IdentityService
-from app.kernel import InvalidInput, Page, PermissionDenied, Principal
+from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
 from app.ordering.contract import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -103,7 +103,13 @@ class DatabaseOrderingService:
         self.identity.ensure_active(user_id)
         order_id = str(uuid.uuid4())
         lines = tuple(ReservationLine(pid, qty) for pid, qty in sorted(merged.items()))
-        reservation = self.catalog.reserve(order_id, lines)
+        try:
+            reservation = self.catalog.reserve(order_id, lines)
+        except (Unavailable, InternalError):
+            # The outcome is unknown: the catalog may have reserved and the reply been lost.
+            # Release is idempotent, and it also refuses a late delivery of this reserve.
+            self._release(order_id)
+            raise
         try:
             order = self._store(user_id, order_id, reservation, claim)
             self.catalog.confirm(order_id)
@@ -144,9 +150,13 @@ class DatabaseOrderingService:
                                 .where(IdempotencyRecord.order_id == order_id))
         except Exception:
             log.exception("order_compensation_delete_failed", order_id=order_id)
+        self._release(order_id)
+
+    def _release(self, order_id: str) -> None:
         try:
             self.catalog.release(order_id)
         except Exception:
+            # Left for `inventory release-stale`, which frees unconfirmed reservations.
             log.exception("order_compensation_release_failed", order_id=order_id)
 
     # -- reading ------------------------------------------------------------------------

@@ -122,3 +122,25 @@ def test_ordering_database_down_is_503_and_stock_is_unchanged(
     with app.app_context(), db.engines["ordering"].connect() as conn:
         assert conn.execute(select(func.count()).select_from(
             text("ordering_order_lines"))).scalar_one() == 0
+
+
+def test_reply_lost_after_the_catalog_reserved_still_gives_stock_back(
+        app: Flask, api: Api, services: Services, buyer: dict[str, Any],
+        products: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault: the reservation commits but its answer never arrives (a dropped reply)."""
+    from app.kernel import Unavailable
+
+    catalog = services.catalog._target  # type: ignore[union-attr]
+    real_reserve = catalog.reserve
+
+    def reserve_then_lose_the_reply(*args: Any, **kwargs: Any) -> Any:
+        real_reserve(*args, **kwargs)
+        raise Unavailable("The catalog service is unavailable.")
+
+    monkeypatch.setattr(catalog, "reserve", reserve_then_lose_the_reply)
+    services.catalog._cache.clear()  # type: ignore[union-attr]
+    response = order(api, buyer["access"], (products[0], 2))
+    assert response.status_code == 503
+    assert stock_of(app, services, products[0]) == 5
+    assert order_rows(app) == 0
+    assert reservation_statuses(app) == ["released"]

@@ -36,10 +36,14 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
 
 
 @pytest.mark.slow
-def test_bin_start_migrates_seeds_and_serves(tmp_path: Path) -> None:
+@pytest.mark.parametrize("transport", ["inprocess", "grpc"])
+def test_bin_start_migrates_seeds_and_serves(tmp_path: Path, transport: str) -> None:
     port = free_port()
     env = {**os.environ, "SHOP_INSTANCE_PATH": str(tmp_path), "PORT": str(port),
-           "WEB_CONCURRENCY": "1", "PASSWORD_HASH_ITERATIONS": "1000", "LOG_LEVEL": "WARNING"}
+           "WEB_CONCURRENCY": "1", "PASSWORD_HASH_ITERATIONS": "1000", "LOG_LEVEL": "WARNING",
+           "MODULE_TRANSPORT": transport}
+    for module in ("IDENTITY", "CATALOG", "ORDERING"):
+        env[f"{module}_GRPC_TARGET"] = f"127.0.0.1:{free_port()}"
     env.pop("SHOP_PROFILE", None)
     process = subprocess.Popen([str(ROOT / "bin" / "start")], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -47,6 +51,7 @@ def test_bin_start_migrates_seeds_and_serves(tmp_path: Path) -> None:
     try:
         health = json.loads(wait_for(f"http://127.0.0.1:{port}/readyz", process))
         assert health["status"] == "ready"
+        assert ("grpc" in health["checks"]) == (transport == "grpc"), health
         creds = json.loads((tmp_path / "demo_credentials.json").read_text())
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/token/", method="POST",
@@ -59,3 +64,10 @@ def test_bin_start_migrates_seeds_and_serves(tmp_path: Path) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=30)[0].decode()
     assert "Demo accounts" in output and "Serving the shop" in output
+    if transport == "grpc":
+        pids = (tmp_path / "grpc-hosts.pids").read_text().split()
+        assert len(pids) == 3
+        time.sleep(1)
+        for pid in pids:  # the module hosts stop with the shop
+            assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
+                f"/proc/{pid}/status").read_text(), pid
