@@ -227,7 +227,7 @@ class DatabaseOrderingService:
         if current.status != "cancelled":
             self._move(order_id, CANCELLABLE, "cancelled")
             self.audit.record(SecurityEvent.ADMIN_ACTION if principal.is_admin
-                              else "order_cancelled", actor=principal.user_id,
+                              else SecurityEvent.ORDER_CANCELLED, actor=principal.user_id,
                               target=order_id, action="order_cancel", previous=current.status)
         # Also on a repeated cancel: release is idempotent and heals a release that failed.
         self.catalog.release(order_id)

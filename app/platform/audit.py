@@ -63,6 +63,8 @@ class SecurityEvent(StrEnum):
     RATE_LIMITED = "excess_rate_limit_exceeded"
     BREAKER_CHANGED = "sys_circuit_breaker_change"
     ALERT = "sys_alert"
+    # Business changes that an investigation needs to see beside the security events.
+    ORDER_CANCELLED = "order_cancelled"
 
 
 class AuditRecord(db.Model):  # type: ignore[name-defined]
