@@ -9,7 +9,7 @@ from app import cli
 from app.bootstrap import Services, build_services
 from app.config import Settings, development_secret
 from app.platform import db as database
-from app.platform import errors, http, ratelimit
+from app.platform import errors, headers, http, ratelimit
 from app.platform import logging as shop_logging
 from app.platform.clock import Clock
 from app.platform.migrations import migrate
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.extensions["shop.services"] = services
     errors.init_app(app)
     http.init_app(app)
+    headers.init_app(app, settings)
     limits = ratelimit.init_app(app, settings, services.audit)
     init_web(app, services, limits)
     cli.init_app(app, services)
