@@ -52,6 +52,7 @@ class Settings:
     debug: bool = False
     instance_path: Path = Path("instance")
     secret_key: str | None = None
+    metrics_token: str | None = None
     database_url: str | None = None
     module_database_urls: dict[str, str] = field(default_factory=dict)
     jwt_keys_dir: Path | None = None
@@ -88,6 +89,7 @@ class Settings:
             debug=_flag(env.get("SHOP_DEBUG", "false")),
             instance_path=Path(env.get("SHOP_INSTANCE_PATH", "instance")).resolve(),
             secret_key=read_secret(env, "SECRET_KEY"),
+            metrics_token=read_secret(env, "METRICS_TOKEN"),
             database_url=env.get("DATABASE_URL") or None,
             module_database_urls={
                 m: env[f"{m.upper()}_DATABASE_URL"]
@@ -167,7 +169,7 @@ class Settings:
 
     def describe(self) -> dict[str, Any]:
         """Settings without secrets, for the startup log."""
-        hidden = {"secret_key", "extra"}
+        hidden = {"secret_key", "metrics_token", "extra"}
         return {f.name: str(getattr(self, f.name)) for f in fields(self) if f.name not in hidden}
 
 

@@ -19,3 +19,10 @@ errorlog = "-"
 certfile = os.environ.get("TLS_CERT_FILE") or None
 keyfile = os.environ.get("TLS_KEY_FILE") or None
 preload_app = False
+
+
+def child_exit(_server, worker):  # noqa: ANN001 (gunicorn's hook signature)
+    """A dead worker's live gauges must stop counting (prometheus-client multiprocess mode)."""
+    from app.platform.metrics import worker_exit
+
+    worker_exit(worker.pid)

@@ -35,12 +35,25 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) ->
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
+def assert_metrics_add_up_across_workers(port: int, admin_token: str) -> None:
+    """Two workers answer these; a scrape on either one must count all of them."""
+    for _ in range(30):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+    scrape = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                    headers={"Authorization": f"Bearer {admin_token}"})
+    text = urllib.request.urlopen(scrape, timeout=10).read().decode()
+    counted = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                  if line.startswith("shop_http_requests_total{")
+                  and 'endpoint="/healthz"' in line and 'status="200"' in line)
+    assert counted >= 30, counted
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("transport", ["inprocess", "grpc"])
 def test_bin_start_migrates_seeds_and_serves(tmp_path: Path, transport: str) -> None:
     port = free_port()
     env = {**os.environ, "SHOP_INSTANCE_PATH": str(tmp_path), "PORT": str(port),
-           "WEB_CONCURRENCY": "1", "PASSWORD_HASH_ITERATIONS": "1000", "LOG_LEVEL": "WARNING",
+           "WEB_CONCURRENCY": "2", "PASSWORD_HASH_ITERATIONS": "1000", "LOG_LEVEL": "WARNING",
            "MODULE_TRANSPORT": transport}
     for module in ("IDENTITY", "CATALOG", "ORDERING"):
         env[f"{module}_GRPC_TARGET"] = f"127.0.0.1:{free_port()}"
@@ -58,7 +71,8 @@ def test_bin_start_migrates_seeds_and_serves(tmp_path: Path, transport: str) -> 
             data=json.dumps({"username": "admin", "password": creds["admin"]}).encode(),
             headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
-            assert "access" in json.loads(response.read())
+            token = json.loads(response.read())["access"]
+        assert_metrics_add_up_across_workers(port, token)
         assert (tmp_path / "jwt-keys" / "keyset.json").exists()
     finally:
         os.killpg(process.pid, signal.SIGTERM)

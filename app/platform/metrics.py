@@ -1,0 +1,103 @@
+"""Prometheus metrics: requests, latency, security events, breaker state. Not public.
+
+Under gunicorn every worker counts in its own process; with ``PROMETHEUS_MULTIPROC_DIR`` set
+(``bin/start`` sets it) prometheus-client's multiprocess mode adds them up at scrape time, so a
+scrape that lands on any worker sees the whole server. ``GET /metrics`` answers an
+administrator's access token or the ``METRICS_TOKEN`` bearer secret, nothing else.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from app.kernel import Unauthenticated
+from app.platform.access_tokens import AccessTokenVerifier
+from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.errors import Problem
+
+REQUESTS = Counter("shop_http_requests_total", "HTTP requests answered.",
+                   ["method", "endpoint", "status"])
+LATENCY = Histogram("shop_http_request_duration_seconds", "Time to answer a request.",
+                    ["method", "endpoint"],
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
+SECURITY_EVENTS = Counter("shop_security_events_total", "Audit events recorded.",
+                          ["event", "outcome"])
+LOGIN_FAILURES = Counter("shop_login_failures_total", "Failed password or code steps.")
+RATE_LIMIT_HITS = Counter("shop_rate_limit_hits_total", "Requests refused by a rate limit.",
+                          ["limit"])
+BREAKER_OPEN = Gauge("shop_circuit_breaker_open", "1 while the breaker to a module is open.",
+                     ["module"], multiprocess_mode="max")
+
+_LOGIN_FAILURE_EVENTS = {SecurityEvent.LOGIN_FAIL.value, SecurityEvent.MFA_FAIL.value}
+
+
+def on_audit_event(event: str, outcome: str, details: dict[str, Any]) -> None:
+    """Audit listener: every security event is also a metric."""
+    SECURITY_EVENTS.labels(event=event, outcome=outcome).inc()
+    if event in _LOGIN_FAILURE_EVENTS:
+        LOGIN_FAILURES.inc()
+    elif event == SecurityEvent.RATE_LIMITED.value:
+        RATE_LIMIT_HITS.labels(limit=str(details.get("limit", "")) or "default").inc()
+    elif event == SecurityEvent.BREAKER_CHANGED.value:
+        is_open = 1 if details.get("new") == "open" else 0
+        BREAKER_OPEN.labels(module=str(details.get("target", ""))).set(is_open)
+
+
+def init_app(app: Flask, audit: AuditTrail, verifier: AccessTokenVerifier,
+             metrics_token: str | None) -> None:
+    audit.subscribe(on_audit_event)
+
+    def is_admin(token: str) -> bool:
+        try:
+            return verifier.verify(token).is_admin
+        except Unauthenticated:
+            return False
+
+    @app.after_request
+    def _count(response: Response) -> Response:
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        started = g.get("started", time.perf_counter())  # set by the HTTP edge
+        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        allowed = bool(token) and (
+            (metrics_token is not None and hmac.compare_digest(token, metrics_token))
+            or is_admin(token))
+        if not allowed:
+            raise Problem(401 if not token else 403, "Metrics need an administrator or the "
+                          "metrics token.", headers={"WWW-Authenticate": 'Bearer realm="shop"'})
+        return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _registry() -> Any:
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import REGISTRY
+
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def worker_exit(pid: int) -> None:
+    """gunicorn ``child_exit`` hook: a dead worker's live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)
