@@ -21,7 +21,7 @@ keyfile = os.environ.get("TLS_KEY_FILE") or None
 preload_app = False
 
 
-def child_exit(_server, worker):  # noqa: ANN001 (gunicorn's hook signature)
+def child_exit(_server, worker):
     """A dead worker's live gauges must stop counting (prometheus-client multiprocess mode)."""
     from app.platform.metrics import worker_exit
 
