@@ -32,7 +32,7 @@ test: install ## Run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff, mypy and import-linter
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app tests bench deploy
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
 
