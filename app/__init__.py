@@ -9,7 +9,7 @@ from app import cli
 from app.bootstrap import Services, build_services
 from app.config import Settings, development_secret
 from app.platform import db as database
-from app.platform import errors, headers, http, metrics, ratelimit
+from app.platform import alerts, errors, headers, http, metrics, ratelimit
 from app.platform import logging as shop_logging
 from app.platform.clock import Clock
 from app.platform.migrations import migrate
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     http.init_app(app)
     headers.init_app(app, settings)
     metrics.init_app(app, services.audit, services.verifier, settings.metrics_token)
+    alerts.init_app(app, services.audit, settings.alert_webhook_url)
     limits = ratelimit.init_app(app, settings, services.audit)
     init_web(app, services, limits)
     cli.init_app(app, services)

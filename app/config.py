@@ -53,6 +53,7 @@ class Settings:
     instance_path: Path = Path("instance")
     secret_key: str | None = None
     metrics_token: str | None = None
+    alert_webhook_url: str | None = None
     database_url: str | None = None
     module_database_urls: dict[str, str] = field(default_factory=dict)
     jwt_keys_dir: Path | None = None
@@ -90,6 +91,7 @@ class Settings:
             instance_path=Path(env.get("SHOP_INSTANCE_PATH", "instance")).resolve(),
             secret_key=read_secret(env, "SECRET_KEY"),
             metrics_token=read_secret(env, "METRICS_TOKEN"),
+            alert_webhook_url=read_secret(env, "ALERT_WEBHOOK_URL"),
             database_url=env.get("DATABASE_URL") or None,
             module_database_urls={
                 m: env[f"{m.upper()}_DATABASE_URL"]
@@ -142,6 +144,9 @@ class Settings:
     def validated(self) -> Settings:
         if not 0 < self.jwt_leeway <= 30:
             raise ConfigError("JWT_LEEWAY must be between 1 and 30 seconds")
+        if self.alert_webhook_url and not self.alert_webhook_url.startswith(
+                ("https://", "http://")):
+            raise ConfigError("ALERT_WEBHOOK_URL must be an http(s) URL")
         if self.is_production:
             self._check_production()
         return self
@@ -169,7 +174,7 @@ class Settings:
 
     def describe(self) -> dict[str, Any]:
         """Settings without secrets, for the startup log."""
-        hidden = {"secret_key", "metrics_token", "extra"}
+        hidden = {"secret_key", "metrics_token", "alert_webhook_url", "extra"}
         return {f.name: str(getattr(self, f.name)) for f in fields(self) if f.name not in hidden}
 
 

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy import DateTime, Integer, String, Text, select, update
+from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -178,8 +178,21 @@ class AuditTrail:
             target=record.target, ip=record.ip, user_agent=record.user_agent, details=details,
         )
         for listener in self._listeners:
-            listener(record.event, outcome, {"actor": record.actor, "target": record.target,
-                                             **details})
+            try:
+                listener(record.event, outcome, {"actor": record.actor,
+                                                 "target": record.target, **details})
+            except Exception:  # a metric or an alert must never fail the audited action
+                log.exception("audit_listener_failed", audit_event=record.event)
+
+    def count_since(self, event: str, seconds: float, target: str | None = None) -> int:
+        """How many ``event`` rows (for ``target``) the last ``seconds`` hold, all processes."""
+        since = datetime.fromtimestamp(self._clock.time() - seconds, UTC)
+        query = (select(func.count()).select_from(AuditRecord)
+                 .where(AuditRecord.event == event, AuditRecord.occurred_at >= since))
+        if target is not None:
+            query = query.where(AuditRecord.target == target)
+        with unit_of_work(None, readonly=True) as session:
+            return int(session.scalar(query) or 0)
 
     def _append(self, record: AuditRecord) -> None:
         for _attempt in range(2):

@@ -81,3 +81,9 @@ def test_production_refuses_an_empty_key_directory(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "JWT key set" in result.stderr
+
+
+def test_alert_webhook_must_be_http(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ALERT_WEBHOOK_URL"):
+        Settings.from_env({"SHOP_INSTANCE_PATH": str(tmp_path),
+                           "ALERT_WEBHOOK_URL": "file:///etc/passwd"})
