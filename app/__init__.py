@@ -8,8 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli
 from app.bootstrap import Services, build_services
 from app.config import Settings, development_secret
-from app.platform import db as database
 from app.platform import alerts, errors, headers, http, metrics, ratelimit
+from app.platform import db as database
 from app.platform import logging as shop_logging
 from app.platform.clock import Clock
 from app.platform.migrations import migrate
