@@ -127,6 +127,10 @@ class RateLimits:
     audit: AuditTrail
     _keys: dict[str, Callable[[], str]] = field(default_factory=dict)
 
+    def storage_ok(self) -> bool:
+        """Whether the limit storage answers (Redis PING; memory always does)."""
+        return bool(self.strict.storage.check())
+
     def named(self, name: str, key: Callable[[], str] = client_ip) -> Callable[[F], F]:
         limiter = self.strict if name in FAIL_CLOSED else self.lenient
         self._keys[name] = key

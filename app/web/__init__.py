@@ -11,6 +11,6 @@ from app.web.api import init_api, init_docs
 
 
 def init_web(app: Flask, services: Services, limits: RateLimits) -> None:
-    app.register_blueprint(health.blueprint(services))
+    app.register_blueprint(health.blueprint(services, limits))
     init_api(app, services, limits)
     init_docs(app)

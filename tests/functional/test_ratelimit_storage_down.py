@@ -111,3 +111,13 @@ def test_redis_stopped_mid_run_login_503_rest_answers(
     process.terminate()
     process.wait(timeout=10)
     assert_fail_closed_and_rest_open(api, tokens)
+
+
+def test_readiness_reports_the_storage_without_failing_the_instance(
+        storage_api: Callable[[str], Api]) -> None:
+    api = storage_api(f"redis://127.0.0.1:{free_port()}/0")
+    ready = api.get("/readyz")
+    assert ready.status_code == 200
+    body = ready.get_json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["ratelimit_storage"] == {"ok": False, "required": False}

@@ -13,3 +13,4 @@ def test_health(api: Api) -> None:
     ready = api.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["status"] == "ready"
+    assert ready.get_json()["checks"]["ratelimit_storage"]["ok"] is True
