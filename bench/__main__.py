@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.auth_costs", "bench.orders",
+SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.flood", "bench.auth_costs",
+             "bench.orders",
              "bench.transport"]
 
 

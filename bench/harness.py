@@ -119,28 +119,33 @@ def load(url: str, seconds: float = 8, connections: int = 16,
     return _python_load(url, seconds, connections, headers or {})
 
 
+# Appended to every wrk script: wrk prints p50/p75/p90/p99 by itself, not p95.
+_PERCENTILES = """
+done = function(summary, latency, requests)
+  io.write(string.format("shop-p50-us %d\\n", latency:percentile(50)))
+  io.write(string.format("shop-p95-us %d\\n", latency:percentile(95)))
+end
+"""
+
+
 def _wrk(url: str, seconds: float, connections: int, headers: dict[str, str],
          script: str | None) -> LoadResult:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url]
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", url]
     for key, value in headers.items():
         args[1:1] = ["-H", f"{key}: {value}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-        if script:
-            lua.write(script)
-            lua.flush()
-            args[1:1] = ["-s", lua.name]
+        lua.write((script or "") + _PERCENTILES)
+        lua.flush()
+        args[1:1] = ["-s", lua.name]
         out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
-    return LoadResult(rps, _wrk_ms(out, "50%"), _wrk_ms(out, "90%"), errors)
+    return LoadResult(rps, _us(out, "p50") / 1000, _us(out, "p95") / 1000, errors)
 
 
-def _wrk_ms(out: str, label: str) -> float:
-    match = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", out)
-    if not match:
-        return float("nan")
-    value, unit = float(match.group(1)), match.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+def _us(out: str, name: str) -> float:
+    match = re.search(rf"shop-{name}-us (\d+)", out)
+    return float(match.group(1)) if match else float("nan")
 
 
 def _python_load(url: str, seconds: float, connections: int,

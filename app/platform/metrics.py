@@ -37,6 +37,7 @@ LATENCY = Histogram("shop_http_request_duration_seconds", "Time to answer a requ
 SECURITY_EVENTS = Counter("shop_security_events_total", "Audit events recorded.",
                           ["event", "outcome"])
 LOGIN_FAILURES = Counter("shop_login_failures_total", "Failed password or code steps.")
+# Counted by the rate limiter itself: it audits only the first refusal per key and window.
 RATE_LIMIT_HITS = Counter("shop_rate_limit_hits_total", "Requests refused by a rate limit.",
                           ["limit"])
 BREAKER_OPEN = Gauge("shop_circuit_breaker_open", "1 while the breaker to a module is open.",
@@ -50,8 +51,6 @@ def on_audit_event(event: str, outcome: str, details: dict[str, Any]) -> None:
     SECURITY_EVENTS.labels(event=event, outcome=outcome).inc()
     if event in _LOGIN_FAILURE_EVENTS:
         LOGIN_FAILURES.inc()
-    elif event == SecurityEvent.RATE_LIMITED.value:
-        RATE_LIMIT_HITS.labels(limit=str(details.get("limit", "")) or "default").inc()
     elif event == SecurityEvent.BREAKER_CHANGED.value:
         is_open = 1 if details.get("new") == "open" else 0
         BREAKER_OPEN.labels(module=str(details.get("target", ""))).set(is_open)

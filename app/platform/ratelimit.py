@@ -40,6 +40,7 @@ records an ``excess_rate_limit_exceeded`` audit event.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ from limits.errors import StorageError
 from app.config import ConfigError, Settings
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.errors import problem_response
+from app.platform.metrics import RATE_LIMIT_HITS
 
 log = structlog.get_logger("shop.ratelimit")
 
@@ -117,6 +119,27 @@ def _storage_options(uri: str) -> dict[str, Any]:
     return options
 
 
+AUDIT_WINDOW = 60.0
+
+
+class FirstInWindow:
+    """``first(key, now, window)``: True once per key per window (bounded memory)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._until: dict[Any, float] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first(self, key: Any, now: float, window: float) -> bool:
+        with self._lock:
+            if self._until.get(key, float("-inf")) > now:
+                return False
+            if len(self._until) >= self._size:
+                self._until = {k: t for k, t in self._until.items() if t > now}
+            self._until[key] = now + window
+            return True
+
+
 @dataclass
 class RateLimits:
     """The app's limiters; views apply named limits with ``limits.named(name, key)``."""
@@ -126,6 +149,7 @@ class RateLimits:
     lenient: Limiter
     audit: AuditTrail
     _keys: dict[str, Callable[[], str]] = field(default_factory=dict)
+    _reported: FirstInWindow = field(default_factory=lambda: FirstInWindow())
 
     def storage_ok(self) -> bool:
         """Whether the limit storage answers (Redis PING; memory always does)."""
@@ -141,9 +165,13 @@ class RateLimits:
         current = self.strict.current_limit or self.lenient.current_limit
         retry_after = _retry_after(current, error)
         key = self._keys.get(name, client_ip)()
-        log.warning("rate_limited", limit=name, key=key)
-        self.audit.record(SecurityEvent.RATE_LIMITED, outcome="failure", actor="",
-                          target=key, limit=name, path=request.path)
+        RATE_LIMIT_HITS.labels(limit=name).inc()
+        # One audit row and log line per limit and key per window, not one per refused
+        # request: otherwise a flood would turn every cheap 429 into a database write.
+        if self._reported.first((name, key), time.monotonic(), AUDIT_WINDOW):
+            log.warning("rate_limited", limit=name, key=key)
+            self.audit.record(SecurityEvent.RATE_LIMITED, outcome="failure", actor="",
+                              target=key, limit=name, path=request.path)
         return problem_response(429, "Too many requests; try again later.", code="rate_limited",
                                 headers={"Retry-After": str(retry_after)})
 

@@ -179,3 +179,24 @@ def test_production_refuses_limits_off_or_per_process(variable: str, value: str)
            variable: value}
     with pytest.raises(ConfigError, match=variable):
         Settings.from_env(env)
+
+
+def test_attack_a_flood_of_refused_requests_writes_one_audit_row(limited: AppFactory) -> None:
+    """Attack: flooding a limited route to turn every cheap 429 into a database write."""
+    from prometheus_client import REGISTRY
+
+    def refused_total() -> float:
+        return sum(sample.value for metric in REGISTRY.collect()
+                   if metric.name == "shop_rate_limit_hits" for sample in metric.samples
+                   if sample.name.endswith("_total"))
+
+    api = limited()
+    counted = refused_total()
+    for i in range(10):
+        login_from(api, "192.0.2.9", f"user{i}")
+    for _ in range(25):
+        assert login_from(api, "192.0.2.9", "someone").status_code == 429
+    hits = [e for e in audit_events(api) if e["event"] == "excess_rate_limit_exceeded"
+            and e["details"]["limit"] == "login_ip"]
+    assert len(hits) == 1
+    assert refused_total() - counted == 25, "the metric still counts every refusal"
