@@ -6,8 +6,7 @@ import importlib
 import sys
 
 SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.flood", "bench.auth_costs",
-             "bench.orders",
-             "bench.transport"]
+             "bench.orders", "bench.transport", "bench.soak"]
 
 
 def main(names: list[str]) -> None:
