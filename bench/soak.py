@@ -13,7 +13,15 @@ from bench.harness import gunicorn, load
 from bench.http_scenarios import login, prepare, shop_env
 
 Row = tuple[str, float, float, str]
-WARM_UP = 20
+WARM_UP = 30
+
+
+def mixed_load(base: str, seconds: float, user: dict[str, str]) -> None:
+    side = threading.Thread(target=load, args=(base + "/api/products/", seconds),
+                            kwargs={"connections": 4, "headers": user})
+    side.start()
+    load(base + "/api/users/me/", seconds, connections=8, headers=user)
+    side.join()
 
 
 def run() -> list[Row]:
@@ -23,13 +31,9 @@ def run() -> list[Row]:
         creds = prepare(instance)
         with gunicorn("wsgi:app", shop_env(instance)) as shop:
             user = login(shop, "demo", creds["demo"])
-            load(shop.base + "/api/users/me/", WARM_UP, connections=8, headers=user)
+            mixed_load(shop.base, WARM_UP, user)  # the same mix: caches and pools fill up
             start_rss, _ = shop.worker_rss_mb()
-            side = threading.Thread(target=load, args=(shop.base + "/api/products/", seconds),
-                                    kwargs={"connections": 4, "headers": user})
-            side.start()
-            load(shop.base + "/api/users/me/", seconds, connections=8, headers=user)
-            side.join()
+            mixed_load(shop.base, seconds, user)
             end_rss, peak = shop.worker_rss_mb()
     return [
         (f"worker RSS MB after {seconds:.0f} s at load vs after warm-up", end_rss, start_rss,

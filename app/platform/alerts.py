@@ -51,7 +51,7 @@ class AlertMonitor:
     def __init__(self, audit: AuditTrail, webhook_url: str | None = None) -> None:
         self.audit = audit
         self.webhook_url = webhook_url
-        self._requests: deque[tuple[float, bool]] = deque()
+        self._buckets: deque[list[int]] = deque()
         self._lock = threading.Lock()
         self._errors_alerted_at = float("-inf")
 
@@ -71,12 +71,18 @@ class AlertMonitor:
 
     def on_response(self, status: int, now: float | None = None) -> None:
         now = time.time() if now is None else now
+        second = int(now)
         with self._lock:
-            self._requests.append((now, status >= 500))
-            while self._requests and self._requests[0][0] < now - ERROR_WINDOW:
-                self._requests.popleft()
-            total = len(self._requests)
-            errors = sum(1 for _, failed in self._requests if failed)
+            # One bucket per second ([second, requests, errors]): memory stays bounded by the
+            # window's length, not by the request rate.
+            if not self._buckets or self._buckets[-1][0] != second:
+                self._buckets.append([second, 0, 0])
+            self._buckets[-1][1] += 1
+            self._buckets[-1][2] += status >= 500
+            while self._buckets[0][0] <= second - ERROR_WINDOW:
+                self._buckets.popleft()
+            total = sum(bucket[1] for bucket in self._buckets)
+            errors = sum(bucket[2] for bucket in self._buckets)
             crossing = (total >= ERROR_MIN_REQUESTS and errors / total > ERROR_RATIO
                         and now - self._errors_alerted_at >= ERROR_WINDOW)
             if crossing:

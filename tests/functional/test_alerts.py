@@ -106,3 +106,10 @@ def test_alert_is_posted_to_the_webhook(settings: Settings, clock: FrozenClock,
         assert received[0]["alert"] == "invalid_tokens"
     finally:
         dispose(app)
+
+
+def test_error_window_memory_is_bounded_by_time_not_traffic(api: Api) -> None:
+    monitor = AlertMonitor(api.services.audit)
+    for n in range(20_000):
+        monitor.on_response(200, now=5000.0 + n / 50)  # 50 requests a second for 400 s
+    assert len(monitor._buckets) <= 300
