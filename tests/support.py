@@ -59,3 +59,18 @@ class Api:
 
     def delete(self, path: str, token: str | None = None, **kw: Any) -> TestResponse:
         return self.client.delete(path, headers=self.bearer(token) if token else {}, **kw)
+
+
+def count_password_hashes(monkeypatch: Any) -> list[int]:
+    """Record the iteration count of every PBKDF2 hash computed from now on (test only)."""
+    from app.identity import passwords
+
+    calls: list[int] = []
+    original = passwords.PasswordHasher._derive
+
+    def counting(password: str, salt: bytes, iterations: int) -> bytes:
+        calls.append(iterations)
+        return original(password, salt, iterations)
+
+    monkeypatch.setattr(passwords.PasswordHasher, "_derive", staticmethod(counting))
+    return calls

@@ -6,7 +6,7 @@ import pytest
 
 from app.identity import passwords
 from app.platform.db import unit_of_work
-from tests.support import GOOD_PASSWORD, Api
+from tests.support import GOOD_PASSWORD, Api, count_password_hashes
 
 
 def test_register_and_profile(api: Api) -> None:
@@ -89,14 +89,7 @@ def test_deactivated_user_login_looks_like_a_wrong_password(api: Api) -> None:
 def test_login_costs_one_hash_for_known_unknown_and_wrong(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     api.user()
-    calls: list[int] = []
-    original = passwords.PasswordHasher._derive
-
-    def counting(password: str, salt: bytes, iterations: int) -> bytes:
-        calls.append(iterations)
-        return original(password, salt, iterations)
-
-    monkeypatch.setattr(passwords.PasswordHasher, "_derive", staticmethod(counting))
+    calls = count_password_hashes(monkeypatch)
     for username, password in (("alice", GOOD_PASSWORD), ("nobody", GOOD_PASSWORD),
                                ("alice", "wrong password")):
         calls.clear()

@@ -6,9 +6,9 @@ import unicodedata
 
 import pytest
 
-from app.identity import passwords
 from app.identity.contract import WeakPassword
 from app.identity.passwords import PasswordHasher, check_policy, common_passwords
+from tests.support import count_password_hashes
 
 
 def policy(password: str, username: str = "alice", email: str = "alice@example.com") -> None:
@@ -93,13 +93,6 @@ def test_older_parameters_need_a_rehash() -> None:
 
 def test_unknown_user_costs_exactly_one_hash(monkeypatch: pytest.MonkeyPatch) -> None:
     hasher = PasswordHasher(1_000)
-    calls: list[int] = []
-    original = passwords.PasswordHasher._derive
-
-    def counting(password: str, salt: bytes, iterations: int) -> bytes:
-        calls.append(iterations)
-        return original(password, salt, iterations)
-
-    monkeypatch.setattr(passwords.PasswordHasher, "_derive", staticmethod(counting))
+    calls = count_password_hashes(monkeypatch)
     assert not hasher.verify("whatever", None)
     assert calls == [1_000]
