@@ -58,6 +58,9 @@ class Unauthenticated(ContractError):
     code = "unauthenticated"
 
 
+SYSTEM_ROLE = "system"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: the verified claims of an access token."""
@@ -73,6 +76,19 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_system(self) -> bool:
+        """An operator command or a background sweep, not a person (see ``system``)."""
+        return self.role == SYSTEM_ROLE
+
+    @classmethod
+    def system(cls, name: str) -> Principal:
+        """The explicit principal of an operator command or a sweep (``system("cli")``),
+        audited as ``system:<name>``. It carries no token: services grant it the operator
+        actions and nothing that acts for a particular user by their own consent."""
+        return cls(user_id=f"system:{name}", role=SYSTEM_ROLE, jti=f"system:{name}",
+                   session_id=f"system:{name}", issued_at=0, expires_at=0)
 
 
 @dataclass(frozen=True, slots=True)
