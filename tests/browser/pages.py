@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from selenium.webdriver.common.by import By
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support import GOOD_PASSWORD
