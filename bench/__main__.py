@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.flood", "bench.auth_costs",
+SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.ui_pages", "bench.flood",
+             "bench.auth_costs",
              "bench.orders", "bench.transport", "bench.soak"]
 
 
