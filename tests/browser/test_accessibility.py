@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+import pytest
 from axe_selenium_python import Axe
 from selenium.webdriver.common.by import By
 
 from tests.browser.live import LiveShop
 from tests.browser.pages import Pages
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BLOCKING = ("serious", "critical")
 AXE_CORE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"

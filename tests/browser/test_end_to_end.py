@@ -8,10 +8,13 @@ import time
 from typing import Any
 
 import pyotp
+import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.live import LiveShop
 from tests.browser.pages import Pages
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_shopper_journey(any_shop: LiveShop, browser: Any) -> None:

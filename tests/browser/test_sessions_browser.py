@@ -14,6 +14,8 @@ from tests.browser.live import LiveShop
 from tests.browser.pages import Pages
 from tests.support import GOOD_PASSWORD
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 PAGES = ("/", "/products/", "/login", "/register", "/cart/", "/orders/", "/account/",
          "/account/password", "/account/2fa/", "/no-such-page")
 
