@@ -144,7 +144,10 @@ class UiSession:
     @staticmethod
     def _act_as(token: str | None) -> None:
         """Contract calls of this request carry the shopper's token (gRPC metadata), as the
-        API's bearer token does; undone when the request ends (``finish``)."""
+        API's bearer token does; undone when the request ends (``finish``). Threads serve
+        many requests and keep context variables between them, so a token bound here must
+        never outlive its request (nor be stacked under a second one)."""
+        UiSession.finish()
         manager = call_context.acting_for(token, None)
         manager.__enter__()
         g.ui_acting = manager
