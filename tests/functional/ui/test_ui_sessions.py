@@ -105,13 +105,3 @@ def test_api_still_refuses_cookie_authentication(shopper: Shopper) -> None:
     shopper.register()
     assert shopper.client.get("/api/users/me/").status_code == 401
 
-
-def test_a_shoppers_token_does_not_outlive_their_request(shopper: Shopper) -> None:
-    """Contract calls over gRPC take the token from the call context; the thread that served
-    a signed-in page (here: the test's own thread) must not carry it into its next request."""
-    from app.platform import call_context
-
-    shopper.register()
-    page = shopper.client.get("/account/")
-    assert page.status_code == 200
-    assert call_context.access_token() is None
