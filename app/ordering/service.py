@@ -37,7 +37,7 @@ from app.ordering.contract import (
 from app.ordering.idempotency import IdempotencyKeys
 from app.ordering.models import IdempotencyRecord, Order, OrderLine
 from app.ordering.references import UserReferences
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
@@ -218,7 +218,7 @@ class DatabaseOrderingService:
 
     def _deny(self, principal: Principal, target: str, action: str) -> None:
         self.audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                          actor=principal.user_id, target=target, action=action)
+                          actor=Subject(principal.user_id), target=target, action=action)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ class DatabaseOrderingService:
         if current.status != "cancelled":
             self._move(order_id, CANCELLABLE, "cancelled")
             self.audit.record(SecurityEvent.ADMIN_ACTION if principal.is_admin
-                              else SecurityEvent.ORDER_CANCELLED, actor=principal.user_id,
+                              else SecurityEvent.ORDER_CANCELLED, actor=Subject(principal.user_id),
                               target=order_id, action="order_cancel", previous=current.status)
         # Also on a repeated cancel: release is idempotent and heals a release that failed.
         self.catalog.release(order_id)
@@ -246,7 +246,8 @@ class DatabaseOrderingService:
             if current not in allowed:
                 raise InvalidTransition(f"An order cannot go from {current} to {status}.")
             self._move(order_id, (current,), status)
-            self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=order_id,
+            self.audit.record(SecurityEvent.ADMIN_ACTION, actor=Subject(admin.user_id),
+                              target=order_id,
                               action="order_status", previous=current, status=status)
         if status == "cancelled":
             self.catalog.release(order_id)
@@ -274,7 +275,7 @@ class DatabaseOrderingService:
                 stored.user_ref = self.refs.seal(pseudonym, stored.id)
                 stored.user_index = self.refs.index(pseudonym)
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_index == index))
-        self.audit.record(SecurityEvent.USER_DELETED, actor="system", target=user_id,
+        self.audit.record(SecurityEvent.USER_DELETED, actor="system", target=Subject(user_id),
                           module="ordering", orders_unlinked=len(orders))
         return len(orders)
 

@@ -133,7 +133,7 @@ class Gatekeeper(grpc.ServerInterceptor):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "A valid access token is required.")
         except ContractError as error:  # e.g. the key set cannot be fetched: not the caller's fault
             abort_with(context, error)
-        audit_context.bind_context(actor=principal.user_id)
+        audit_context.bind_context(subject=principal.user_id)
         return token, principal
 
 
