@@ -20,6 +20,7 @@ from app.identity import grpc_server as identity_grpc
 from app.identity.contract import IdentityService
 from app.identity.grpc_client import GrpcIdentityClient
 from app.identity.wiring import build_identity
+from app.kernel import Principal
 from app.ordering import grpc_server as ordering_grpc
 from app.ordering.contract import OrderingService
 from app.ordering.grpc_client import GrpcOrderingClient
@@ -59,6 +60,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         settings.extra, None if settings.is_production else settings.instance_path / "field-keys"
     )
     revoked_hooks: list[object] = []
+    erase_hooks: list[Callable[[str], int]] = []
 
     def on_revoked() -> None:
         for hook in revoked_hooks:
@@ -69,7 +71,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     clients = _RemoteClients(transport, audit, peers)
     identity = clients.identity() or cast(IdentityService, InProcessBoundary(
         "identity", build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
-                                   on_revoked=on_revoked)))
+                                   on_revoked=on_revoked, erase_hooks=erase_hooks)))
     verifier = build_verifier(
         jwks_source=identity.jwks,
         revocation_feed=identity.revocations_since,
@@ -88,6 +90,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         "ordering", build_ordering(
             identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
             keyrings=keyrings, audit=audit, clock=clock)))
+    erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
                     transport=transport, peers=peers)
@@ -115,6 +118,12 @@ class _RemoteClients:
 
     def ordering(self) -> OrderingService | None:
         return self._client("ordering", GrpcOrderingClient)
+
+
+def _forget_orders(ordering: OrderingService) -> Callable[[str], int]:
+    """Identity's erasure asks ordering, as the system, to unlink the user's orders."""
+    erasure = Principal.system("erasure")
+    return lambda user_id: ordering.forget_user(erasure, user_id)
 
 
 def _calling_as(caller: str, service: Any) -> Any:

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from app.identity.contract import (
     ROLES,
     AccountExists,
+    AccountExport,
     BackupCodes,
+    ErasedAccount,
     InactiveUser,
     InvalidCredentials,
     InvalidRefreshToken,
@@ -28,6 +30,7 @@ from app.identity.contract import (
     UserNotFound,
     UserView,
 )
+from app.identity.lifecycle import AccountLifecycle
 from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher, check_policy
@@ -61,7 +64,8 @@ class DatabaseIdentityService:
     def __init__(self, *, hasher: PasswordHasher, keys: SigningKeyStore, issuer: TokenIssuer,
                  audit: AuditTrail, clock: Clock, two_factor: TwoFactorManager,
                  lockout: LockoutPolicy | None = None,
-                 on_revoked: Callable[[], None] = lambda: None) -> None:
+                 on_revoked: Callable[[], None] = lambda: None,
+                 erase_hooks: list[Callable[[str], int]] | None = None) -> None:
         self.two_factor = two_factor
         self.lockout = lockout or LockoutPolicy()
         self.hasher = hasher
@@ -70,6 +74,11 @@ class DatabaseIdentityService:
         self.audit = audit
         self.clock = clock
         self._on_revoked = on_revoked
+        self.lifecycle = AccountLifecycle(hasher=hasher, issuer=issuer, audit=audit,
+                                          clock=clock, two_factor=two_factor,
+                                          lockout=self.lockout, on_revoked=on_revoked)
+        if erase_hooks is not None:
+            self.lifecycle.erase_hooks = erase_hooks  # filled by the composition root
 
     # -- accounts -----------------------------------------------------------------------
 
@@ -222,6 +231,18 @@ class DatabaseIdentityService:
     def regenerate_backup_codes(self, principal: Principal, password: str,
                                 code: str) -> BackupCodes:
         return self.two_factor.regenerate(principal, password, code)
+
+    # -- lifecycle (lifecycle.py) --------------------------------------------------------
+
+    def lock(self, principal: Principal, user_id: str) -> bool:
+        return self.lifecycle.lock(principal, user_id)
+
+    def export_account(self, principal: Principal) -> AccountExport:
+        return self.lifecycle.export(principal)
+
+    def erase_account(self, principal: Principal, user_id: str, password: str,
+                      code: str) -> ErasedAccount:
+        return self.lifecycle.erase(principal, user_id, password, code)
 
     def reencrypt_totp_secrets(self) -> int:
         return self.two_factor.reencrypt()

@@ -265,6 +265,18 @@ class TwoFactorManager:
             raise InvalidTwoFactorCode("The code is not valid.", field_errors={"code": "invalid"})
         return result
 
+    def confirm_code(self, user_id: str, code: str, purpose: str) -> None:
+        """Check (and spend) a TOTP or backup code of a user with 2FA on (re-authentication
+        for a sensitive change). Raises TwoFactorNotEnabled, InvalidTwoFactorCode."""
+        with self._fail_closed(user_id), unit_of_work(BIND) as session:
+            row = session.get(TwoFactor, user_id)
+            if row is None:
+                raise TwoFactorNotEnabled("Two-factor authentication is not on.")
+            outcome = self._check(session, row, code, allow_backup=True)
+        self._audit_code(user_id, outcome, purpose)
+        if not outcome.ok:
+            raise InvalidTwoFactorCode("The code is not valid.", field_errors={"code": "invalid"})
+
     def disable(self, principal: Principal, password: str, code: str) -> None:
         def apply(session: Session) -> None:
             _user(session, principal.user_id).two_factor_enabled = False

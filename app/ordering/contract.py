@@ -137,11 +137,15 @@ class OrderingService(Protocol):
         """
         ...
 
-    def forget_user(self, user_id: str) -> int:
-        """Erasure (GDPR): keep the user's orders for accounting but make them unlinkable to
-        the person: each gets its own pseudonymous owner ``erased:<order id>`` (encrypted and
-        indexed like any owner) and the user's idempotency keys are dropped. Returns how many
-        orders changed. Idempotent (a second call finds nothing)."""
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        """Erasure (GDPR), for a system principal only (identity's erasure saga, after it
+        verified the person): keep the user's orders for accounting but make them unlinkable
+        to the person: the owner ciphertext and blind index are replaced by a pseudonymous
+        owner ``erased:<order id>`` of each order's own, and the user's idempotency keys are
+        dropped. Returns how many orders changed.
+
+        Raises PermissionDenied (not a system principal). Idempotent (a second call finds
+        nothing)."""
         ...
 
     def reencrypt_user_references(self) -> int:

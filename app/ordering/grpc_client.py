@@ -65,8 +65,9 @@ class GrpcOrderingClient:
                                  pb.ChangeStatusRequest(order_id=order_id, status=status))
         return codec.order_from_pb(reply)
 
-    def forget_user(self, user_id: str) -> int:
-        return int(self.remote.call("ForgetUser", pb.UserId(user_id=user_id)).count)
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        reply = self.remote.call("ForgetUser", pb.UserId(user_id=user_id), principal=principal)
+        return int(reply.count)
 
     def reencrypt_user_references(self) -> int:
         return int(self.remote.call("ReencryptUserReferences", pb.Empty()).count)

@@ -23,7 +23,7 @@ _WEB = frozenset({"web"})
 POLICY = Policy(SERVICE, {
     name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
                             "ChangeStatus", "ReencryptUserReferences")
-} | {"ForgetUser": frozenset({"web", "identity"})})
+} | {"ForgetUser": frozenset({"web", "identity"})}, system={"ForgetUser"})
 
 
 def _principal() -> Principal:
@@ -57,7 +57,7 @@ class OrderingServicer(pb_grpc.OrderingServicer):
         return codec.order_to_pb(self._s.change_status(_principal(), req.order_id, req.status))
 
     def ForgetUser(self, req: pb.UserId, ctx: grpc.ServicerContext) -> Any:
-        return pb.Count(count=self._s.forget_user(req.user_id))
+        return pb.Count(count=self._s.forget_user(_principal(), req.user_id))
 
     def ReencryptUserReferences(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
         return pb.Count(count=self._s.reencrypt_user_references())

@@ -265,7 +265,10 @@ class DatabaseOrderingService:
 
     # -- operations ---------------------------------------------------------------------
 
-    def forget_user(self, user_id: str) -> int:
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        if not principal.is_system:
+            self._deny(principal, "orders", "forget_user")
+            raise PermissionDenied("Only the erasure of an account unlinks its orders.")
         index = self.refs.index(user_id)
         with unit_of_work(BIND) as session:
             orders = list(session.scalars(select(Order).where(Order.user_index == index)
@@ -275,7 +278,8 @@ class DatabaseOrderingService:
                 stored.user_ref = self.refs.seal(pseudonym, stored.id)
                 stored.user_index = self.refs.index(pseudonym)
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_index == index))
-        self.audit.record(SecurityEvent.USER_DELETED, actor="system", target=Subject(user_id),
+        self.audit.record(SecurityEvent.USER_DELETED, actor=principal.user_id,
+                          target=Subject(user_id),
                           module="ordering", orders_unlinked=len(orders))
         return len(orders)
 
