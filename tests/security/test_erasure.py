@@ -88,6 +88,9 @@ def test_after_erasure_nothing_links_back_and_old_tokens_fail(
     user = busy_user(api, app)
     admin = make_admin(api, app)
     before = api.get("/api/orders/", admin["access"]).get_json()["count"]
+    # An administrator's requests name the user in their paths (request log lines).
+    assert api.get(f"/api/orders/user/{user['id']}/", admin["access"]).status_code == 200
+    assert api.post(f"/api/users/{user['id']}/unlock/", admin["access"]).status_code == 204
     erased = api.delete("/api/users/me/", user["access"], json={"password": GOOD_PASSWORD})
     assert erased.status_code == 204, erased.get_json()
 
@@ -134,3 +137,27 @@ def test_operator_erases_by_username(api: Api, app: Flask) -> None:
     assert again.exit_code != 0 and "no user" in again.output
     with app.app_context():
         assert user["id"] not in dump_database()
+
+
+def test_rate_limit_refusals_name_no_username(app: Flask) -> None:
+    """A per-username limit's refusal is logged and audited by a keyed digest only."""
+    from app.config import Settings
+    from tests.conftest import make_app
+
+    settings: Settings = app.config["SHOP_SETTINGS"]
+    limited = make_app(settings.with_(ratelimit_limits={"login_user": "1 per minute"}),
+                       app.extensions["shop.services"].clock)
+    client = limited.test_client()
+    client.post("/api/users/", json={"username": NAME, "email": EMAIL,
+                                     "password": GOOD_PASSWORD})
+    stream = io.StringIO()
+    shop_logging.configure("INFO", stream=stream)
+    for _ in range(2):
+        answer = client.post("/api/token/", json={"username": NAME, "password": "x" * 12})
+    assert answer.status_code == 429
+    with limited.app_context():
+        refused = [e for e in limited.extensions["shop.services"].audit.recent(5)
+                   if e["event"] == "excess_rate_limit_exceeded"]
+    assert refused and refused[0]["target"].startswith("h:")
+    assert "rate_limited" in stream.getvalue()
+    assert NAME not in stream.getvalue() and NAME not in json.dumps(refused)
