@@ -8,7 +8,7 @@ import time
 
 import structlog
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from app.platform import audit
 from app.platform.errors import Problem
@@ -34,6 +34,9 @@ def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
             ip=request.remote_addr or "",
             user_agent=request.headers.get("User-Agent", "")[:256],
         )
+        if isinstance(request.routing_exception, SecurityError):
+            # Flask refused the Host header (TRUSTED_HOSTS): answer before any other work.
+            raise Problem(400, "This host name is not served here.", code="unknown_host")
         if request.path.startswith(api_prefixes):
             _check_api_body()
 
