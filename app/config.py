@@ -166,31 +166,36 @@ class Settings:
         return self
 
     def _check_production(self) -> None:
+        problems = [*self._secret_problems(), *self._setup_problems()]
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+    def _secret_problems(self) -> list[str]:
         problems = []
-        if self.debug:
-            problems.append("SHOP_DEBUG is on")
         if is_insecure(self.secret_key):
             problems.append(f"SECRET_KEY is missing, shorter than {MIN_SECRET_LENGTH} characters, "
                             "guessable, or a development default")
         if self.metrics_token is not None and is_insecure(self.metrics_token):
             problems.append(f"METRICS_TOKEN is shorter than {MIN_SECRET_LENGTH} characters or "
                             "guessable")
-        if not self.hosts:
-            problems.append("SHOP_HOSTS is missing (the host names the shop answers to)")
-        if not self.database_url:
-            problems.append("DATABASE_URL is missing")
-        if self.password_hash_iterations < 600_000:
-            problems.append("PASSWORD_HASH_ITERATIONS is below 600000")
-        if self.jwt_keys_dir is None:
-            problems.append("JWT_KEYS_DIR is missing")
-        elif not os.access(self.jwt_keys_dir, os.R_OK | os.X_OK):
-            problems.append(f"JWT_KEYS_DIR={self.jwt_keys_dir} cannot be read")
-        if not self.ratelimit_enabled:
-            problems.append("RATELIMIT_ENABLED=false (rate limits are for load tests only)")
-        if self.ratelimit_storage_uri.startswith("memory://"):
-            problems.append("RATELIMIT_STORAGE_URI is memory:// (workers would not share limits)")
-        if problems:
-            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+        return problems
+
+    def _setup_problems(self) -> list[str]:
+        checks = [
+            (self.debug, "SHOP_DEBUG is on"),
+            (not self.hosts, "SHOP_HOSTS is missing (the host names the shop answers to)"),
+            (not self.database_url, "DATABASE_URL is missing"),
+            (self.password_hash_iterations < 600_000, "PASSWORD_HASH_ITERATIONS is below 600000"),
+            (self.jwt_keys_dir is None, "JWT_KEYS_DIR is missing"),
+            (self.jwt_keys_dir is not None
+             and not os.access(self.jwt_keys_dir, os.R_OK | os.X_OK),
+             f"JWT_KEYS_DIR={self.jwt_keys_dir} cannot be read"),
+            (not self.ratelimit_enabled,
+             "RATELIMIT_ENABLED=false (rate limits are for load tests only)"),
+            (self.ratelimit_storage_uri.startswith("memory://"),
+             "RATELIMIT_STORAGE_URI is memory:// (workers would not share limits)"),
+        ]
+        return [message for failed, message in checks if failed]
 
     def describe(self) -> dict[str, Any]:
         """Settings without secrets, for the startup log."""
