@@ -49,6 +49,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.profile == "test",
         MAX_CONTENT_LENGTH=settings.max_content_length,
         MAX_FORM_MEMORY_SIZE=settings.max_content_length,
+        # A Host outside SHOP_HOSTS is a 400 (app.platform.http), so no answer ever builds a
+        # link or redirect to a host the client chose.
+        TRUSTED_HOSTS=list(settings.hosts) or None,
         JSON_SORT_KEYS=False,
         SHOP_SETTINGS=settings,
     )

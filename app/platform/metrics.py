@@ -43,6 +43,12 @@ RATE_LIMIT_HITS = Counter("shop_rate_limit_hits_total", "Requests refused by a r
 BREAKER_OPEN = Gauge("shop_circuit_breaker_open", "1 while the breaker to a module is open.",
                      ["module"], multiprocess_mode="max")
 
+# Label values must come from a fixed set: a client picks the method and the path, and every
+# new label value is a new series in every scrape and a new file row per worker.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED = "unmatched"
+
 _LOGIN_FAILURE_EVENTS = {SecurityEvent.LOGIN_FAIL.value, SecurityEvent.MFA_FAIL.value}
 
 
@@ -68,10 +74,10 @@ def init_app(app: Flask, audit: AuditTrail, verifier: AccessTokenVerifier,
 
     @app.after_request
     def _count(response: Response) -> Response:
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        method, endpoint = request_labels()
         started = g.get("started", time.perf_counter())  # set by the HTTP edge
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        REQUESTS.labels(method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(method, endpoint).observe(time.perf_counter() - started)
         return response
 
     @app.get("/metrics")
@@ -84,6 +90,17 @@ def init_app(app: Flask, audit: AuditTrail, verifier: AccessTokenVerifier,
             raise Problem(401 if not token else 403, "Metrics need an administrator or the "
                           "metrics token.", headers={"WWW-Authenticate": 'Bearer realm="shop"'})
         return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def request_labels() -> tuple[str, str]:
+    """The (method, endpoint) labels of this request, both from a bounded set.
+
+    A method outside the known set is ``other``; the endpoint is the matched route's rule, and
+    every request that matched no route (404, and 405 for a method the route lacks) is
+    ``unmatched``.
+    """
+    method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
+    return method, request.url_rule.rule if request.url_rule else UNMATCHED
 
 
 def _registry() -> Any:
