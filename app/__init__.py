@@ -63,4 +63,13 @@ def _database_urls(settings: Settings) -> dict[str | None, str]:
     return urls
 
 
-__all__ = ["Services", "create_app"]
+def start_background(app: Flask) -> None:
+    """Start this process's periodic work (the ordering sweep). Called once a process serves:
+    by each gunicorn worker (deploy/gunicorn.conf.py) and by a module host; never by CLI
+    commands or tests, which run a sweep explicitly when they want one."""
+    services: Services = app.extensions["shop.services"]
+    for job in services.background:
+        job.start()
+
+
+__all__ = ["Services", "create_app", "start_background"]

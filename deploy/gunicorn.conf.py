@@ -21,6 +21,13 @@ keyfile = os.environ.get("TLS_KEY_FILE") or None
 preload_app = False
 
 
+def post_worker_init(worker):
+    """Each worker runs the shop's background sweeps (they lock, so one works at a time)."""
+    from app import start_background
+
+    start_background(worker.wsgi)
+
+
 def child_exit(_server, worker):
     """A dead worker's live gauges must stop counting (prometheus-client multiprocess mode)."""
     from app.platform.metrics import worker_exit

@@ -65,6 +65,8 @@ class SecurityEvent(StrEnum):
     ALERT = "sys_alert"
     # Business changes that an investigation needs to see beside the security events.
     ORDER_CANCELLED = "order_cancelled"
+    ORDER_EXPIRED = "order_expired"
+    SWEEP_DONE = "sys_sweep"
 
 
 class AuditRecord(db.Model):  # type: ignore[name-defined]
