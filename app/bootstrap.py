@@ -108,7 +108,7 @@ def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:
         return []
     system = Principal.system("order-sweep")
     return [Periodic("order-sweep", settings.order_sweep_interval,
-                     lambda: ordering.sweep(system))]
+                     lambda: ordering.sweep(system), module="ordering")]
 
 
 class _RemoteClients:

@@ -214,7 +214,7 @@ def _grpc_group(services: Services) -> AppGroup:
         host_app = create_app(hosted_settings(services.settings, names), clock=services.clock)
         host_services: Services = host_app.extensions["shop.services"]
         host = build_module_host(host_services, names, host_app.app_context)
-        start_background(host_app)
+        start_background(host_app, names)
         click.echo(f"serving {', '.join(names)} on {bind}")
         host.serve_forever(bind)
 

@@ -20,10 +20,11 @@ log = structlog.get_logger("shop.background")
 
 class Periodic:
     def __init__(self, name: str, interval: float, job: Callable[[], Any],
-                 jitter: float = 0.2) -> None:
+                 jitter: float = 0.2, *, module: str = "") -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
         self.name = name
+        self.module = module  # the module whose work this is (a host runs only its own)
         self.interval = interval
         self.job = job
         self.jitter = jitter
