@@ -66,4 +66,15 @@ def _database_urls(settings: Settings) -> dict[str | None, str]:
     return urls
 
 
-__all__ = ["Services", "create_app"]
+def start_background(app: Flask, modules: list[str] | None = None) -> None:
+    """Start this process's periodic work (the ordering sweep), or only that of ``modules``.
+    Called once a process serves: by each gunicorn worker (deploy/gunicorn.conf.py) and by a
+    module host for the modules it hosts; never by CLI commands or tests, which run a sweep
+    explicitly when they want one."""
+    services: Services = app.extensions["shop.services"]
+    for job in services.background:
+        if modules is None or job.module in modules:
+            job.start()
+
+
+__all__ = ["Services", "create_app", "start_background"]

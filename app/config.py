@@ -72,6 +72,12 @@ class Settings:
     jwt_max_bytes: int = 8192
     revocation_poll_seconds: float = 1.0
     catalog_list_cache_seconds: float = 1.0
+    # Pending orders hold stock: they expire after this many seconds (the in-shop sweep runs
+    # every ``order_sweep_interval`` seconds; 0 switches it off), and one user may hold at
+    # most ``order_max_pending_units`` units in pending orders.
+    order_pending_ttl: int = 86_400
+    order_max_pending_units: int = 200
+    order_sweep_interval: float = 30.0
     password_hash_iterations: int = 600_000
     max_content_length: int = 1_048_576
     log_level: str = "INFO"
@@ -125,6 +131,11 @@ class Settings:
                                           "false" if profile == "production" else "true")),
             revocation_poll_seconds=float(env.get("REVOCATION_POLL_SECONDS", "1")),
             catalog_list_cache_seconds=float(env.get("CATALOG_LIST_CACHE_SECONDS", "1")),
+            order_pending_ttl=int(env.get("ORDER_PENDING_TTL", cls.order_pending_ttl)),
+            order_max_pending_units=int(env.get("ORDER_MAX_PENDING_UNITS",
+                                                cls.order_max_pending_units)),
+            order_sweep_interval=float(env.get("ORDER_SWEEP_INTERVAL",
+                                               cls.order_sweep_interval)),
             shop_name=env.get("SHOP_NAME", cls.shop_name),
             ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED", "true")),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", cls.ratelimit_storage_uri),
@@ -158,6 +169,10 @@ class Settings:
     def validated(self) -> Settings:
         if not 0 < self.jwt_leeway <= 30:
             raise ConfigError("JWT_LEEWAY must be between 1 and 30 seconds")
+        if self.order_pending_ttl < 1 or self.order_max_pending_units < 1 \
+                or self.order_sweep_interval < 0:
+            raise ConfigError("ORDER_PENDING_TTL and ORDER_MAX_PENDING_UNITS must be at least 1, "
+                              "ORDER_SWEEP_INTERVAL at least 0")
         if self.alert_webhook_url and not self.alert_webhook_url.startswith(
                 ("https://", "http://")):
             raise ConfigError("ALERT_WEBHOOK_URL must be an http(s) URL")

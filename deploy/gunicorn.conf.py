@@ -51,6 +51,13 @@ secure_scheme_headers = {}
 forwarder_headers = ""
 
 
+def post_worker_init(worker):
+    """Each worker runs the shop's background sweeps (they lock, so one works at a time)."""
+    from app import start_background
+
+    start_background(worker.wsgi)
+
+
 def child_exit(_server, worker):
     """A dead worker's live gauges must stop counting (prometheus-client multiprocess mode)."""
     from app.platform.metrics import worker_exit

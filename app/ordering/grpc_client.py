@@ -10,7 +10,7 @@ from app import kernel
 from app.kernel import Page, Principal
 from app.ordering import contract
 from app.ordering import grpc_codec as codec
-from app.ordering.contract import OrderItem, OrderView
+from app.ordering.contract import OrderItem, OrderView, SweepReport
 from app.ordering.grpc_server import SERVICE
 from app.platform.audit import AuditTrail
 from app.platform.grpc.client import RemoteModule
@@ -20,7 +20,7 @@ from protos.generated import ordering_pb2 as pb
 from protos.generated import ordering_pb2_grpc as pb_grpc
 
 IDEMPOTENT = ("GetOrder", "ListOrders", "CancelOrder", "ChangeStatus", "ForgetUser",
-              "ReencryptUserReferences")
+              "ReencryptUserReferences", "Sweep")
 
 
 def _errors() -> dict[str, type[kernel.ContractError]]:
@@ -71,3 +71,6 @@ class GrpcOrderingClient:
 
     def reencrypt_user_references(self) -> int:
         return int(self.remote.call("ReencryptUserReferences", pb.Empty()).count)
+
+    def sweep(self, principal: Principal) -> SweepReport:
+        return codec.sweep_from_pb(self.remote.call("Sweep", pb.Empty(), principal=principal))

@@ -22,8 +22,8 @@ SERVICE = "shop.ordering.v1.Ordering"
 _WEB = frozenset({"web"})
 POLICY = Policy(SERVICE, {
     name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
-                            "ChangeStatus", "ReencryptUserReferences")
-} | {"ForgetUser": frozenset({"web", "identity"})}, system={"ForgetUser"})
+                            "ChangeStatus", "ReencryptUserReferences", "Sweep")
+} | {"ForgetUser": frozenset({"web", "identity"})}, system={"ForgetUser", "Sweep"})
 
 
 def _principal() -> Principal:
@@ -61,6 +61,10 @@ class OrderingServicer(pb_grpc.OrderingServicer):
 
     def ReencryptUserReferences(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
         return pb.Count(count=self._s.reencrypt_user_references())
+
+
+    def Sweep(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return codec.sweep_to_pb(self._s.sweep(_principal()))
 
 
 def registration(service: OrderingService) -> Registration:
