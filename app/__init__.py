@@ -14,6 +14,7 @@ from app.platform import logging as shop_logging
 from app.platform.clock import Clock
 from app.platform.migrations import migrate
 from app.web import init_web
+from app.web.ui.errors import render_error
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     with app.app_context():
         services = build_services(settings, clock)
     app.extensions["shop.services"] = services
-    errors.init_app(app)
+    errors.init_app(app, render_error)
     http.init_app(app)
     headers.init_app(app, settings)
     metrics.init_app(app, services.audit, services.verifier, settings.metrics_token)

@@ -24,12 +24,14 @@ from app.catalog.contract import CatalogService, Reservation, ReservationLine
 from app.identity.contract import IdentityService
 from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
 from app.ordering import compensations
+from app.ordering.cart import Carts
 from app.ordering.compensations import Compensations
 from app.ordering.contract import (
     MAX_LINES,
     MAX_QUANTITY,
     STATUSES,
     TRANSITIONS,
+    CartView,
     InvalidTransition,
     OrderItem,
     OrderLineView,
@@ -95,6 +97,7 @@ class DatabaseOrderingService:
         self.compensations = Compensations(catalog, clock)
         self.sweeper = OrderSweep(catalog=catalog, compensations=self.compensations,
                                   audit=audit, clock=clock, settings=sweep or SweepSettings())
+        self.carts = Carts(catalog=catalog, index=references.index, keys=self.keys, clock=clock)
 
     # -- placing ------------------------------------------------------------------------
 
@@ -292,6 +295,23 @@ class DatabaseOrderingService:
                 raise InvalidTransition(f"This order cannot be changed to {status} now.")
             if status == "cancelled":  # its stock must return, even if the catalog is away
                 compensations.record(session, order_id, "cancelled", int(self.clock.time()))
+
+    # -- cart (app/ordering/cart.py) ------------------------------------------------------
+
+    def get_cart(self, principal: Principal) -> CartView:
+        return self.carts.view(principal)
+
+    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        self.carts.add(principal, product_id, quantity)
+        return self.carts.view(principal)
+
+    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        self.carts.set(principal, product_id, quantity)
+        return self.carts.view(principal)
+
+    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+        return self.carts.checkout(principal, idempotency_key, self.place_order,
+                                   lambda order_id: self._view(self._load(order_id)))
 
     # -- operations ---------------------------------------------------------------------
 
