@@ -13,9 +13,8 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 LOCK := requirements/dev.txt
-# Locks are resolved against the package index alone, whatever local wheel folders pip knows.
-PIP_COMPILE := PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(BIN)/pip-compile --quiet \
-	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+# uv resolves once for every Python 3.11.x and platform (markers kept), with every hash.
+LOCK_CMD := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 
 # Exactly the locked versions, each checked against its hash; then the shop itself, editable,
@@ -31,8 +30,8 @@ $(STAMP): pyproject.toml $(LOCK)
 install: $(STAMP) ## Create .venv and install the locked dependencies (requirements/dev.txt)
 
 lock: install ## Re-resolve requirements/*.txt (with hashes) from pyproject.toml
-	$(PIP_COMPILE) $(LOCK_ARGS) -o requirements/runtime.txt pyproject.toml
-	$(PIP_COMPILE) $(LOCK_ARGS) --extra dev -c requirements/runtime.txt -o $(LOCK) pyproject.toml
+	$(LOCK_CMD) $(LOCK_ARGS) -o requirements/runtime.txt pyproject.toml
+	$(LOCK_CMD) $(LOCK_ARGS) --extra dev -c requirements/runtime.txt -o $(LOCK) pyproject.toml
 
 setup: install ## Install, migrate, create development keys and seed demo data
 	$(FLASK) schema upgrade
