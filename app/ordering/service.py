@@ -41,7 +41,7 @@ from app.ordering.contract import (
 )
 from app.ordering.holdings import PendingCap
 from app.ordering.idempotency import IdempotencyKeys
-from app.ordering.models import IdempotencyRecord, Order, OrderLine
+from app.ordering.models import CartLine, IdempotencyRecord, Order, OrderLine
 from app.ordering.references import UserReferences
 from app.ordering.sweep import OrderSweep, SweepSettings
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
@@ -334,6 +334,7 @@ class DatabaseOrderingService:
                 stored.user_ref = self.refs.seal(pseudonym, stored.id)
                 stored.user_index = self.refs.index(pseudonym)
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_index == index))
+            session.execute(delete(CartLine).where(CartLine.user_index == index))
         self.audit.record(SecurityEvent.USER_DELETED, actor=principal.user_id,
                           target=Subject(user_id),
                           module="ordering", orders_unlinked=len(orders))
