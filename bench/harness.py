@@ -1,4 +1,5 @@
-"""Serve an app with gunicorn on loopback, drive it with a load generator, read worker memory.
+"""Serve an app as bin/start does (Granian; gunicorn for comparison) on loopback, drive it with
+a load generator, read worker memory.
 
 The load generator is wrk when installed (Debian package ``wrk``: a C program, so it takes
 little of the 2 cores away from the server); otherwise a small threaded Python client, whose
@@ -7,7 +8,6 @@ figures are lower but still comparable side by side within one run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+ASGI_OF = {"wsgi:app": "asgi:app", "bench.hello:app": "bench.hello:asgi_app"}
 
 
 def free_port() -> int:
@@ -61,21 +62,27 @@ class Server:
         return current, peak
 
 
-SERVERS = ("gunicorn", "granian")
+# granian: what bin/start ships (ASGI, bodies buffered before a thread, asgi.py);
+# granian-wsgi: Granian's own WSGI threads; gunicorn: gthread, the server shipped before.
+SERVERS = ("granian", "granian-wsgi", "gunicorn")
 
 
 def server_command(kind: str, app: str) -> list[str]:
-    """The command line ``bin/start`` uses for ``kind``, with its settings from the environment."""
+    """The command line for ``kind`` serving the WSGI ``app`` (``module:name``), with its
+    settings from the environment, as ``bin/start`` would run it."""
+    serve = [sys.executable, str(ROOT / "deploy" / "granian_serve.py")]
     if kind == "gunicorn":
         return [str(GUNICORN), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"), app]
     if kind == "granian":
-        return [sys.executable, str(ROOT / "deploy" / "granian_serve.py"), app]
+        return [*serve, "asgi", ASGI_OF.get(app, app)]
+    if kind == "granian-wsgi":
+        return [*serve, "wsgi", app]
     raise ValueError(f"unknown server {kind!r}")
 
 
 @contextmanager
 def serve(app: str, env: dict[str, str], workers: int = 2, ready_path: str = "/healthz",
-          kind: str = "gunicorn") -> Iterator[Server]:
+          kind: str = "granian") -> Iterator[Server]:
     """``app`` served by ``kind`` exactly as shipped (its settings file), on a free port."""
     port = free_port()
     full_env = {**os.environ, **env, "PORT": str(port), "WEB_CONCURRENCY": str(workers),
@@ -92,16 +99,11 @@ def serve(app: str, env: dict[str, str], workers: int = 2, ready_path: str = "/h
         process.wait(timeout=30)
 
 
-def gunicorn(app: str, env: dict[str, str], workers: int = 2,
-             ready_path: str = "/healthz") -> contextlib.AbstractContextManager[Server]:
-    return serve(app, env, workers, ready_path, kind="gunicorn")
-
-
 def wait_ready(server: Server, path: str = "/healthz", seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.process.returncode}")
+            raise RuntimeError(f"the server exited with {server.process.returncode}")
         try:
             urllib.request.urlopen(server.base + path, timeout=2).read()
             return

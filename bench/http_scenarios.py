@@ -11,7 +11,8 @@ point is the cost of the stack, not of being throttled. The product list is meas
 its 1-second list cache (``CATALOG_LIST_CACHE_SECONDS=0``) and, in the full run, with it.
 
 Settings: ``BENCH_ROUNDS`` (default 3), ``BENCH_SECONDS`` per measurement (default 5),
-``BENCH_SERVER`` (``gunicorn`` or ``granian``, default what ``bin/start`` serves with),
+``BENCH_SERVER`` (``granian``, what ``bin/start`` serves with, the default; ``granian-wsgi``;
+``gunicorn``),
 ``BENCH_DATABASE_URL`` (e.g. PostgreSQL; default a temporary SQLite file).
 """
 
@@ -51,7 +52,7 @@ PATHS = {"products": "GET /api/products/", "products (1 s list cache)": "GET /ap
 
 
 def default_server() -> str:
-    return os.environ.get("BENCH_SERVER") or os.environ.get("WEB_SERVER") or "gunicorn"
+    return os.environ.get("BENCH_SERVER") or "granian"
 
 
 def shop_env(instance: Path) -> dict[str, str]:
