@@ -52,6 +52,9 @@ lint: install ## ruff, mypy, import-linter and bandit
 bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 	$(BIN)/python -m bench
 
+bench-quick: install ## Everyday subset: HTTP scenarios vs hello-world, 3 interleaved rounds (< 2 min)
+	$(BIN)/python -m bench --quick
+
 migration: install ## New migration for MODULE (platform|identity|catalog|ordering): make migration MODULE=identity M="what"
 	$(FLASK) db migrate -d migrations/$(MODULE) -m "$(M)"
 
@@ -61,4 +64,4 @@ protos: install ## Regenerate the gRPC code in protos/generated from protos/*.pr
 clean: ## Remove the virtual environment and local instance data
 	rm -rf $(VENV) instance
 
-.PHONY: help install lock setup run test lint bench migration protos clean
+.PHONY: help install lock setup run test lint bench bench-quick migration protos clean

@@ -62,7 +62,7 @@ def test_bin_start_migrates_seeds_and_serves(tmp_path: Path, transport: str) -> 
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
-        health = json.loads(wait_for(f"http://127.0.0.1:{port}/readyz", process))
+        health = json.loads(wait_for(f"http://127.0.0.1:{port}/readyz", process, seconds=150))
         assert health["status"] == "ready"
         assert ("grpc" in health["checks"]) == (transport == "grpc"), health
         creds = json.loads((tmp_path / "demo_credentials.json").read_text())
