@@ -29,7 +29,13 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (requirements/dev.txt)
 
-lock: install ## Re-resolve requirements/*.txt (with hashes) from pyproject.toml
+# make lock needs only uv, not the locked install (which fails while the lock is behind
+# pyproject.toml, as it is right after a dependency is added).
+$(BIN)/uv:
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet 'uv>=0.5,<1'
+
+lock: $(BIN)/uv ## Re-resolve requirements/*.txt (with hashes) from pyproject.toml
 	$(LOCK_CMD) $(LOCK_ARGS) -o requirements/runtime.txt pyproject.toml
 	$(LOCK_CMD) $(LOCK_ARGS) --extra dev -c requirements/runtime.txt -o $(LOCK) pyproject.toml
 
