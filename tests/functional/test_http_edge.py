@@ -140,3 +140,23 @@ def test_json_body_over_the_json_size_limit_is_413(api: Api) -> None:
     body = b'{"username": "' + b"a" * MAX_JSON_BYTES + b'", "password": "x"}'
     response = api.client.post("/api/token/", data=body, content_type="application/json")
     assert response.status_code == 413 and response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/account", "/", "/products/", "/api/products/"])
+def test_attack_host_header_injection_gets_a_plain_400_on_pages_too(settings, clock,
+                                                                     path: str) -> None:
+    """A Host outside SHOP_HOSTS is refused with 400 before any work, also on a page: no
+    HTML error page (it would link to URLs built for the attacker's host), no redirect."""
+    from tests.conftest import dispose, make_app
+
+    app = make_app(settings.with_(hosts=("shop.example",)), clock)
+    try:
+        response = app.test_client().get(path, headers={"Host": "evil.example"})
+        assert response.status_code == 400
+        assert response.content_type == "application/problem+json"
+        assert "Location" not in response.headers
+        assert b"evil.example" not in response.data
+        ok = app.test_client().get("/healthz", headers={"Host": "shop.example"})
+        assert ok.status_code == 200
+    finally:
+        dispose(app)
