@@ -69,7 +69,7 @@ def _database_urls(settings: Settings) -> dict[str | None, str]:
 
 def start_background(app: Flask, modules: list[str] | None = None) -> None:
     """Start this process's periodic work (the ordering sweep), or only that of ``modules``.
-    Called once a process serves: by each gunicorn worker (deploy/gunicorn.conf.py) and by a
+    Called once a process serves: by each server worker (asgi.py; gunicorn.conf.py) and by a
     module host for the modules it hosts; never by CLI commands or tests, which run a sweep
     explicitly when they want one."""
     services: Services = app.extensions["shop.services"]

@@ -243,6 +243,21 @@ def refuse_to_start_on_config_error() -> Iterator[None]:
         raise SystemExit(4) from None
 
 
+def web_workers(settings: Settings, requested: str | None) -> int:
+    """How many server worker processes: two, or one when rate limits live in per-process
+    memory (with ``memory://`` every worker counts on its own, so N workers would allow N times
+    every documented limit). An explicit WEB_CONCURRENCY above 1 is obeyed, with a loud
+    warning on stderr."""
+    per_process = settings.ratelimit_enabled and settings.ratelimit_storage_uri.startswith(
+        "memory://")
+    count = int(requested or (1 if per_process else 2))
+    if per_process and count > 1:
+        print(f"WARNING: RATELIMIT_STORAGE_URI=memory:// with {count} workers: every rate limit "
+              f"is {count} times the documented one. Set RATELIMIT_STORAGE_URI=redis://... to "
+              "share them, or WEB_CONCURRENCY=1.", file=sys.stderr, flush=True)
+    return count
+
+
 def development_secret(instance_path: Path, name: str) -> str:
     """A random secret kept in ``instance/<name>`` (mode 0600), made on first use."""
     path = instance_path / name

@@ -1,33 +1,16 @@
 """gunicorn settings, from the environment. Workers build their own connections after fork."""
 
 import os
-import sys
 
-from app.config import Settings, refuse_to_start_on_config_error
+from app.config import Settings, refuse_to_start_on_config_error, web_workers
 
 # An unsafe configuration stops the master here, with one line, before any worker starts.
 with refuse_to_start_on_config_error():
     _settings = Settings.from_env()
 
 
-def _workers(settings: Settings, requested: str | None) -> int:
-    """Two workers, or one when rate limits live in per-process memory.
-
-    With ``memory://`` every worker counts on its own, so N workers would allow N times every
-    documented limit. An explicit WEB_CONCURRENCY above 1 is obeyed, with a loud warning.
-    """
-    per_process = settings.ratelimit_enabled and settings.ratelimit_storage_uri.startswith(
-        "memory://")
-    count = int(requested or (1 if per_process else 2))
-    if per_process and count > 1:
-        print(f"WARNING: RATELIMIT_STORAGE_URI=memory:// with {count} workers: every rate limit "
-              f"is {count} times the documented one. Set RATELIMIT_STORAGE_URI=redis://... to "
-              "share them, or WEB_CONCURRENCY=1.", file=sys.stderr, flush=True)
-    return count
-
-
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = _workers(_settings, os.environ.get("WEB_CONCURRENCY"))
+workers = web_workers(_settings, os.environ.get("WEB_CONCURRENCY"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
