@@ -8,7 +8,8 @@ answering under a slow-client attack (``tests/integration/test_slow_clients.py``
 threads unbuffered: for comparison only).
 
 Settings (the same names gunicorn used): ``HOST``, ``PORT``, ``WEB_CONCURRENCY`` (worker
-processes; by default two, one when rate limits are kept in per-process memory), ``WEB_THREADS`` (threads per worker running the app), ``WEB_HEADER_TIMEOUT``
+processes; by default two, one when rate limits are kept in per-process memory),
+``WEB_THREADS`` (threads per worker running the app), ``WEB_HEADER_TIMEOUT``
 (seconds a client may take to send its headers, default 10), ``TLS_CERT_FILE`` and
 ``TLS_KEY_FILE`` (HTTPS at the server; the key in PKCS#8 PEM).
 """
@@ -19,10 +20,11 @@ import os
 import sys
 from pathlib import Path
 
-from app.config import Settings, refuse_to_start_on_config_error, web_workers
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server import Server
+
+from app.config import Settings, refuse_to_start_on_config_error, web_workers
 
 
 def settings(env: dict[str, str], interface: str, workers: int) -> dict[str, object]:
