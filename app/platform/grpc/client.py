@@ -178,9 +178,9 @@ class RemoteModule:
                 self._channel.close()
             self._channel = self._stub = None
 
-    def metadata(self) -> list[tuple[str, str]]:
+    def metadata(self, *, for_user: bool = True) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []
-        token = outgoing_token()
+        token = outgoing_token() if for_user else None
         if token:
             pairs.append(("authorization", f"Bearer {token}"))
         request_id = _request_id()
@@ -212,7 +212,9 @@ class RemoteModule:
         stub = health_pb2_grpc.HealthStub(self.channel())
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=self.service),
-                               timeout=timeout, metadata=self.metadata())
+                               # A probe acts for nobody: a bearer value on the request that
+                               # asked (/readyz) must not make the host refuse the probe.
+                               timeout=timeout, metadata=self.metadata(for_user=False))
         except grpc.RpcError as error:
             return f"UNREACHABLE ({error.code().name})"
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
