@@ -11,6 +11,7 @@ from spectree.models import SecureType
 
 from app.platform.errors import Problem
 from app.platform.metrics import bearer_value
+from app.web.api.openapi_doc import complete
 
 
 def _validation_failed(_req: Any, _resp: Any, error: Any, _instance: Any,
@@ -22,7 +23,7 @@ def _validation_failed(_req: Any, _resp: Any, error: Any, _instance: Any,
         location = ".".join(str(part) for part in item.get("loc", ())) or "body"
         fields[location] = item.get("msg", "invalid")
     raise Problem(400, "The request has invalid fields: " + ", ".join(sorted(fields)) + ".",
-                  errors=fields, code="invalid_input")
+                  errors=fields, code="invalid_request")
 
 
 spec = SpecTree(
@@ -53,6 +54,12 @@ def register(app: Flask, is_operator: Callable[[str], bool] | None = None) -> No
     through ``current_app`` when the document is first built.
     """
     cache = "public, max-age=300" if is_operator is None else "private, no-store"
+    built: dict[str, Any] = {}
+
+    def document() -> dict[str, Any]:
+        if "doc" not in built:  # spectree finds the routes through the app serving this
+            built["doc"] = complete(spec.spec, docs_public=is_operator is None)
+        return built["doc"]
 
     def check() -> None:
         if is_operator is not None and not is_operator(bearer_value()):
@@ -63,13 +70,13 @@ def register(app: Flask, is_operator: Callable[[str], bool] | None = None) -> No
     @app.get("/api/openapi.json")
     def openapi_document() -> Response:
         check()
-        response = jsonify(spec.spec)
+        response = jsonify(document())
         response.headers["Cache-Control"] = cache
         return response
 
     @app.get("/api/docs/")
     def api_docs() -> Response:
         check()
-        response = Response(render_template("api_docs.html", doc=spec.spec))
+        response = Response(render_template("api_docs.html", doc=document()))
         response.headers["Cache-Control"] = cache
         return response
