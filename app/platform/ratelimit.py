@@ -176,9 +176,21 @@ class RateLimits:
     html_error: Callable[..., Response] | None = None
     _reported: FirstInWindow = field(default_factory=lambda: FirstInWindow())
 
+    @property
+    def enabled(self) -> bool:
+        return bool(self.strict.enabled)
+
     def storage_ok(self) -> bool:
-        """Whether the limit storage answers (Redis PING; memory always does)."""
-        return bool(self.strict.storage.check())
+        """Whether the limit storage answers (Redis PING; memory always does).
+
+        With limits switched off Flask-Limiter never builds its storage: nothing to fail.
+        """
+        if not self.enabled:
+            return True
+        try:
+            return bool(self.strict.storage.check())
+        except Exception:  # a storage that raises instead of answering False is down too
+            return False
 
     def named(self, name: str, key: Callable[[], str] = client_ip) -> Callable[[F], F]:
         limiter = self.strict if name in FAIL_CLOSED else self.lenient
