@@ -142,11 +142,21 @@ def test_operator_erases_by_username(api: Api, app: Flask) -> None:
 def test_rate_limit_refusals_name_no_username(app: Flask) -> None:
     """A per-username limit's refusal is logged and audited by a keyed digest only."""
     from app.config import Settings
-    from tests.conftest import make_app
+    from tests.conftest import dispose, make_app
 
     settings: Settings = app.config["SHOP_SETTINGS"]
     limited = make_app(settings.with_(ratelimit_limits={"login_user": "1 per minute"}),
                        app.extensions["shop.services"].clock)
+    try:
+        refused, logged = refuse_a_login(limited)
+    finally:
+        dispose(limited)
+    assert refused and refused[0]["target"].startswith("h:")
+    assert "rate_limited" in logged
+    assert NAME not in logged and NAME not in json.dumps(refused)
+
+
+def refuse_a_login(limited: Flask) -> tuple[list[dict[str, object]], str]:
     client = limited.test_client()
     client.post("/api/users/", json={"username": NAME, "email": EMAIL,
                                      "password": GOOD_PASSWORD})
@@ -158,6 +168,4 @@ def test_rate_limit_refusals_name_no_username(app: Flask) -> None:
     with limited.app_context():
         refused = [e for e in limited.extensions["shop.services"].audit.recent(5)
                    if e["event"] == "excess_rate_limit_exceeded"]
-    assert refused and refused[0]["target"].startswith("h:")
-    assert "rate_limited" in stream.getvalue()
-    assert NAME not in stream.getvalue() and NAME not in json.dumps(refused)
+    return refused, stream.getvalue()
