@@ -169,3 +169,26 @@ def refuse_a_login(limited: Flask) -> tuple[list[dict[str, object]], str]:
         refused = [e for e in limited.extensions["shop.services"].audit.recent(5)
                    if e["event"] == "excess_rate_limit_exceeded"]
     return refused, stream.getvalue()
+
+
+def test_erasure_interrupted_by_an_ordering_fault_is_finished_by_the_operator(
+        api: Api, app: Flask) -> None:
+    """Fault: ordering's table is unreachable mid-saga. The user gets 503; the account is
+    already closed (no session, no login) and `users erase` completes the job."""
+    from sqlalchemy import text
+
+    from app.platform.db import engine_for
+
+    user = busy_user(api, app)
+    with app.app_context(), engine_for("ordering").begin() as connection:
+        connection.execute(text("ALTER TABLE ordering_orders RENAME TO ordering_orders_away"))
+    answer = api.delete("/api/users/me/", user["access"], json={"password": GOOD_PASSWORD})
+    assert answer.status_code == 503, answer.get_json()
+    assert api.get("/api/users/me/", user["access"]).status_code == 401
+    assert api.login(NAME).status_code == 401
+    with app.app_context(), engine_for("ordering").begin() as connection:
+        connection.execute(text("ALTER TABLE ordering_orders_away RENAME TO ordering_orders"))
+    result = app.test_cli_runner().invoke(args=["users", "erase", NAME, "--yes"])
+    assert result.exit_code == 0 and "2 orders unlinked" in result.output, result.output
+    with app.app_context():
+        assert user["id"] not in dump_database()
