@@ -27,6 +27,7 @@ from app.ordering.grpc_client import GrpcOrderingClient
 from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
+from app.platform.background import Periodic
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
 from app.platform.crypto import KeyRingLoader
@@ -51,6 +52,8 @@ class Services:
     # Remote modules' health, breaker states and certificate expiry (for /readyz); None when
     # every module is in-process.
     peers: PeerStatus | None = None
+    # Periodic work this process runs once it serves (gunicorn workers, module hosts).
+    background: list[Periodic] = field(default_factory=list)
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -86,14 +89,28 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     catalog = clients.catalog() or cast(CatalogService, InProcessBoundary(
         "catalog", build_catalog(audit=audit, clock=clock,
                                  list_cache_ttl=settings.catalog_list_cache_seconds)))
-    ordering = clients.ordering() or cast(OrderingService, InProcessBoundary(
-        "ordering", build_ordering(
+    ordering = clients.ordering()
+    background: list[Periodic] = []
+    if ordering is None:
+        ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
             identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
-            keyrings=keyrings, audit=audit, clock=clock)))
+            keyrings=keyrings, audit=audit, clock=clock, pending_ttl=settings.order_pending_ttl,
+            max_pending_units=settings.order_max_pending_units)))
+        background += _sweeps(settings, ordering)
     erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
-                    transport=transport, peers=peers)
+                    transport=transport, peers=peers, background=background)
+
+
+def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:
+    """The ordering sweep runs in every process that hosts ordering in-process; its own lock
+    lets one of them work at a time."""
+    if not settings.order_sweep_interval:
+        return []
+    system = Principal.system("order-sweep")
+    return [Periodic("order-sweep", settings.order_sweep_interval,
+                     lambda: ordering.sweep(system), module="ordering")]
 
 
 class _RemoteClients:

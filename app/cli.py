@@ -269,13 +269,14 @@ def _grpc_group(services: Services) -> AppGroup:
     @click.option("--bind", default="127.0.0.1:50051", show_default=True, help="HOST:PORT")
     def serve(modules: str, bind: str) -> None:
         """Serve MODULES over gRPC from this process until SIGTERM."""
-        from app import create_app
+        from app import create_app, start_background
         from app.bootstrap import build_module_host, hosted_settings
 
         names = [m.strip() for m in modules.split(",") if m.strip()]
         host_app = create_app(hosted_settings(services.settings, names), clock=services.clock)
         host_services: Services = host_app.extensions["shop.services"]
         host = build_module_host(host_services, names, host_app.app_context)
+        start_background(host_app, names)
         click.echo(f"serving {', '.join(names)} on {bind}")
         host.serve_forever(bind)
 

@@ -73,6 +73,8 @@ class SecurityEvent(StrEnum):
     ACCOUNT_LOCKED = "authn_account_lock"
     # Business changes that an investigation needs to see beside the security events.
     ORDER_CANCELLED = "order_cancelled"
+    ORDER_EXPIRED = "order_expired"
+    SWEEP_DONE = "sys_sweep"
     BACKUP_CREATED = "sys_backup_created"
     BACKUP_RESTORED = "sys_backup_restored"
 

@@ -178,11 +178,12 @@ class RemoteModule:
                 self._channel.close()
             self._channel = self._stub = None
 
-    def metadata(self, principal: Principal | None = None) -> list[tuple[str, str]]:
+    def metadata(self, principal: Principal | None = None, *,
+                 for_user: bool = True) -> list[tuple[str, str]]:
         """A system principal travels by name (the receiving policy must accept one for the
-        method); anyone else by their access token."""
+        method); anyone else by their access token (none for a health probe)."""
         pairs: list[tuple[str, str]] = []
-        token = outgoing_token()
+        token = outgoing_token() if for_user else None
         if principal is not None and principal.is_system:
             pairs.append((SYSTEM_KEY, principal.user_id.removeprefix("system:")))
         elif token:
@@ -219,7 +220,9 @@ class RemoteModule:
         stub = health_pb2_grpc.HealthStub(self.channel())
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=self.service),
-                               timeout=timeout, metadata=self.metadata())
+                               # A probe acts for nobody: a bearer value on the request that
+                               # asked (/readyz) must not make the host refuse the probe.
+                               timeout=timeout, metadata=self.metadata(for_user=False))
         except grpc.RpcError as error:
             return f"UNREACHABLE ({error.code().name})"
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))

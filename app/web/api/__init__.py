@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
 from app.bootstrap import Services
@@ -18,6 +20,9 @@ def init_api(app: Flask, services: Services, limits: RateLimits) -> Guards:
     return guards
 
 
-def init_docs(app: Flask) -> None:
-    """Register the OpenAPI routes last, once every validated view exists."""
-    openapi.register(app)
+def init_docs(app: Flask, is_operator: Callable[[str], bool] | None) -> None:
+    """Register the OpenAPI routes last, once every validated view exists.
+
+    ``is_operator`` set: the document and the docs page are for operators only
+    (``API_DOCS_PUBLIC=false``, the production default)."""
+    openapi.register(app, is_operator)

@@ -1,7 +1,7 @@
 """audit pseudonyms
 
 Revision ID: cb81e984d853
-Revises: 4b1f21ab6c0f
+Revises: 77397272dfd8
 Create Date: 2026-12-02 02:34:47.701960
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'cb81e984d853'
-down_revision = '4b1f21ab6c0f'
+down_revision = '77397272dfd8'
 branch_labels = None
 depends_on = None
 
