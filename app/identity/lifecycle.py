@@ -32,6 +32,7 @@ from app.identity.models import RefreshToken, User
 from app.identity.passwords import PasswordHasher
 from app.identity.tokens import TokenIssuer
 from app.identity.two_factor import TwoFactorManager
+from app.identity.views import to_view
 from app.kernel import PermissionDenied, Principal
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock
@@ -72,8 +73,6 @@ class AccountLifecycle:
     # -- export -------------------------------------------------------------------------
 
     def export(self, principal: Principal) -> AccountExport:
-        from app.identity.service import to_view
-
         user_id = principal.user_id
         with unit_of_work(BIND, readonly=True) as session:
             view = to_view(_user(session, user_id))

@@ -37,6 +37,7 @@ from app.identity.passwords import PasswordHasher, check_policy
 from app.identity.signing import KeyStoreError, SigningKeyStore
 from app.identity.tokens import TokenIssuer
 from app.identity.two_factor import TwoFactorManager
+from app.identity.views import to_view
 from app.kernel import InvalidInput, NotFound, Page, PermissionDenied, Principal, Revocation
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
@@ -46,18 +47,18 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 BIND = "identity"
 
 
-def to_view(user: User) -> UserView:
-    return UserView(id=user.id, username=user.username, email=user.email, role=user.role,
-                    is_active=user.is_active, two_factor_enabled=user.two_factor_enabled,
-                    created_at=user.created_at.isoformat())
-
-
 def normalize_email(email: str) -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise InvalidInput("The e-mail address is not valid.",
                            field_errors={"email": str(exc)}) from exc
+
+
+def _person(actor: str) -> str | Subject:
+    """An ``actor`` string as the audit should name it: an administrator's user id by
+    pseudonym; the operator (``operator``, ``system:...``) as it is."""
+    return actor if actor == "operator" or actor.startswith("system:") else Subject(actor)
 
 
 class DatabaseIdentityService:
@@ -250,8 +251,8 @@ class DatabaseIdentityService:
     def unlock(self, user_id: str, actor: str) -> bool:
         with unit_of_work(BIND) as session:
             changed = self.lockout.unlock(self._user(session, user_id))
-        self.audit.record(SecurityEvent.ACCOUNT_UNLOCKED, actor=actor, target=Subject(user_id),
-                          changed=changed)
+        self.audit.record(SecurityEvent.ACCOUNT_UNLOCKED, actor=_person(actor),
+                          target=Subject(user_id), changed=changed)
         return changed
 
     def refresh(self, refresh_token: str) -> TokenPair:
@@ -286,7 +287,7 @@ class DatabaseIdentityService:
             self._user(session, user_id)
             self.issuer.revoke_user(session, user_id, "log out everywhere")
         self._revoked()
-        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=actor or Subject(user_id),
+        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=_person(actor or user_id),
                           target=Subject(user_id),
                           scope="all")
 

@@ -43,6 +43,9 @@ def test_attack_audit_dump_and_log_do_not_name_the_order_owner(
     assert api.post(f"/api/orders/{placed['id']}/cancel/", alice["access"]).status_code == 200
     assert api.client.patch(f"/api/orders/{second['id']}/status/", json={"status": "confirmed"},
                             headers=api.bearer(admin["access"])).status_code == 200
+    for action in ("unlock", "revoke-tokens"):  # admin actions name the admin too
+        assert api.post(f"/api/users/{alice['id']}/{action}/",
+                        admin["access"]).status_code == 204
     with app.app_context():
         dump = audit_dump()
         pseudonym = api.services.audit.known_pseudonym(alice["id"])

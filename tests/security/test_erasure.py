@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -142,11 +144,21 @@ def test_operator_erases_by_username(api: Api, app: Flask) -> None:
 def test_rate_limit_refusals_name_no_username(app: Flask) -> None:
     """A per-username limit's refusal is logged and audited by a keyed digest only."""
     from app.config import Settings
-    from tests.conftest import make_app
+    from tests.conftest import dispose, make_app
 
     settings: Settings = app.config["SHOP_SETTINGS"]
     limited = make_app(settings.with_(ratelimit_limits={"login_user": "1 per minute"}),
                        app.extensions["shop.services"].clock)
+    try:
+        refused, logged = refuse_a_login(limited)
+    finally:
+        dispose(limited)
+    assert refused and refused[0]["target"].startswith("h:")
+    assert "rate_limited" in logged
+    assert NAME not in logged and NAME not in json.dumps(refused)
+
+
+def refuse_a_login(limited: Flask) -> tuple[list[dict[str, object]], str]:
     client = limited.test_client()
     client.post("/api/users/", json={"username": NAME, "email": EMAIL,
                                      "password": GOOD_PASSWORD})
@@ -158,6 +170,36 @@ def test_rate_limit_refusals_name_no_username(app: Flask) -> None:
     with limited.app_context():
         refused = [e for e in limited.extensions["shop.services"].audit.recent(5)
                    if e["event"] == "excess_rate_limit_exceeded"]
-    assert refused and refused[0]["target"].startswith("h:")
-    assert "rate_limited" in stream.getvalue()
-    assert NAME not in stream.getvalue() and NAME not in json.dumps(refused)
+    return refused, stream.getvalue()
+
+
+def test_erasure_interrupted_by_an_ordering_fault_is_finished_by_the_operator(
+        api: Api, app: Flask) -> None:
+    """Fault: ordering's table is gone mid-saga (SQLite reports it as an operational error,
+    503; PostgreSQL as a programming error, 500). Either way the account is already closed
+    (no session, no login) and `users erase` completes the job."""
+    user = busy_user(api, app)
+    with ordering_table_away(app):
+        answer = api.delete("/api/users/me/", user["access"], json={"password": GOOD_PASSWORD})
+    assert answer.status_code in (500, 503), answer.get_json()
+    assert api.get("/api/users/me/", user["access"]).status_code == 401
+    assert api.login(NAME).status_code == 401
+    result = app.test_cli_runner().invoke(args=["users", "erase", NAME, "--yes"])
+    assert result.exit_code == 0 and "2 orders unlinked" in result.output, result.output
+    with app.app_context():
+        assert user["id"] not in dump_database()
+
+
+@contextmanager
+def ordering_table_away(app: Flask) -> Iterator[None]:
+    from sqlalchemy import text
+
+    from app.platform.db import engine_for
+
+    with app.app_context(), engine_for("ordering").begin() as connection:
+        connection.execute(text("ALTER TABLE ordering_orders RENAME TO ordering_orders_away"))
+    try:
+        yield
+    finally:
+        with app.app_context(), engine_for("ordering").begin() as connection:
+            connection.execute(text("ALTER TABLE ordering_orders_away RENAME TO ordering_orders"))

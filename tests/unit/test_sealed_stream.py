@@ -115,3 +115,16 @@ def test_an_older_key_of_the_ring_still_opens_its_backups() -> None:
 def test_a_foreign_file_is_refused() -> None:
     with pytest.raises(SealedStreamError, match="not a shop backup"):
         unseal(b"SQLite format 3\x00" + b"\x00" * 100)
+
+
+def test_sealing_holds_at_most_one_chunk_whatever_is_written() -> None:
+    """Streaming: a large database passes through in chunks, never whole in memory."""
+    out = io.BytesIO()
+    writer = SealingWriter(out, RING)
+    piece = b"x" * (1024 * 1024)
+    for _ in range(5):
+        writer.write(piece)
+        assert len(writer._buffer) <= CHUNK
+    writer.close()
+    chunks = open_chunks(io.BytesIO(out.getvalue()), RING)
+    assert all(len(chunk) <= CHUNK for chunk in chunks)

@@ -72,7 +72,8 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
     @bp.delete("/api/users/me/")
     @guards.authenticated
     @spec.validate(json=a.EraseIn, resp=Resp(HTTP_204=None, HTTP_400=s.Problem,
-                                             HTTP_401=s.Problem, HTTP_503=s.Problem),
+                                             HTTP_401=s.Problem, HTTP_404=s.Problem,
+                                             HTTP_503=s.Problem),
                    tags=["users"], security=BEARER)
     def erase(principal: Principal) -> Response:
         """Erase my account: password, and a code when 2FA is on. Every session ends; orders
