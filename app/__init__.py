@@ -50,6 +50,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         MAX_FORM_MEMORY_SIZE=settings.max_content_length,
         JSON_SORT_KEYS=False,
+        # Responses are checked against the OpenAPI models in tests only (app/web/api/openapi.py).
+        VALIDATE_RESPONSES=settings.profile == "test",
         SHOP_SETTINGS=settings,
     )
 
