@@ -122,6 +122,14 @@ def reading(bind: str | None) -> Iterator[Connection]:
         yield connection
 
 
+@contextmanager
+def writing(bind: str | None) -> Iterator[Connection]:
+    """A short transaction on one module's database for Core statements, committed on
+    success: ``unit_of_work`` without the ORM session (no identity map, no flush)."""
+    with engine_for(bind).begin() as connection:
+        yield connection
+
+
 def ping_databases() -> dict[str | None, str]:
     """``{bind: "ok" | "unavailable (ErrorType)"}`` for every engine (readiness probe)."""
     results: dict[str | None, str] = {}
