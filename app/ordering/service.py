@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.contract import CatalogService, Reservation, ReservationLine
@@ -39,7 +40,7 @@ from app.ordering.models import IdempotencyRecord, Order, OrderLine
 from app.ordering.references import UserReferences
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.clock import Clock, utc
-from app.platform.db import unit_of_work
+from app.platform.db import unit_of_work, writing
 
 log = structlog.get_logger("shop.ordering")
 BIND = "ordering"
@@ -119,25 +120,27 @@ class DatabaseOrderingService:
         return self._view(order)
 
     def _store(self, user_id: str, order_id: str, reservation: Reservation,
-               claim: tuple[str, str] | None) -> tuple[Order, list[OrderLine]]:
+               claim: tuple[str, str] | None) -> tuple[Any, list[Any]]:
+        """The order and its lines in one transaction: two Core inserts, no ORM flush."""
         now = utc(self.clock)
-        lines = [OrderLine(order_id=order_id, product_id=line.product_id,
-                           product_name=line.name, unit_price=line.unit_price,
-                           quantity=line.quantity, subtotal=line.unit_price * line.quantity)
-                 for line in reservation.lines]
-        order = Order(id=order_id, user_ref=self.refs.seal(user_id, order_id),
-                      user_index=self.refs.index(user_id), status="pending",
-                      total=sum((line.subtotal for line in lines), Decimal("0")),
-                      created_at=now, updated_at=now)
-        with unit_of_work(BIND) as session:
-            session.add(order)
-            session.flush()  # the order row first: the lines reference it
-            session.add_all(lines)
+        lines: list[dict[str, Any]] = [{"order_id": order_id, "product_id": line.product_id,
+                                        "product_name": line.name,
+                                        "unit_price": line.unit_price,
+                                        "quantity": line.quantity,
+                                        "subtotal": line.unit_price * line.quantity}
+                                       for line in reservation.lines]
+        order = {"id": order_id, "user_ref": self.refs.seal(user_id, order_id),
+                 "user_index": self.refs.index(user_id), "status": "pending",
+                 "total": sum((line["subtotal"] for line in lines), Decimal("0")),
+                 "created_at": now, "updated_at": now}
+        with writing(BIND) as connection:
+            connection.execute(insert(Order.__table__), order)  # first: the lines reference it
+            connection.execute(insert(OrderLine.__table__), lines)
             if claim is not None:
-                session.execute(update(IdempotencyRecord).where(
+                connection.execute(update(IdempotencyRecord).where(
                     IdempotencyRecord.user_index == claim[0],
                     IdempotencyRecord.key_hash == claim[1]).values(order_id=order_id))
-        return order, lines
+        return SimpleNamespace(**order), [SimpleNamespace(**line) for line in lines]
 
     def _compensate(self, order_id: str) -> None:
         """Undo a half-placed order; errors here are logged, the original error is raised."""
@@ -205,7 +208,8 @@ class DatabaseOrderingService:
         items = tuple(self._view((order, lines.get(order.id, []))) for order in orders)
         return Page(items=items, total=total or 0, page=page, page_size=page_size)
 
-    def _view(self, stored: tuple[Order, list[OrderLine]]) -> OrderView:
+    def _view(self, stored: tuple[Any, Sequence[Any]]) -> OrderView:
+        """The view of an order and its lines (ORM objects or anything with their fields)."""
         order, lines = stored
         return OrderView(
             id=order.id, user_id=self.refs.open(order.user_ref, order.id, order.user_index),
