@@ -70,6 +70,18 @@ _RESERVATION = StockReservation.__table__
 _LINES = ReservationLineRow.__table__
 _LINES_OF = select(*_LINES.c).where(_LINES.c.reservation_id == bindparam("id"))
 _STATUS_OF = select(_RESERVATION.c.status).where(_RESERVATION.c.id == bindparam("id"))
+# Statements built once: SQLAlchemy then computes each one's cache key once, not per call.
+_LOCK_STATUS_OF = _STATUS_OF.with_for_update()
+_ADD_RESERVATION = insert(_RESERVATION)
+_ADD_LINES = insert(_LINES)
+_CONFIRM = (update(_RESERVATION).where(_RESERVATION.c.id == bindparam("reservation_id"))
+            .values(status=CONFIRMED, updated_at=bindparam("now")))
+# Takes the stock only while the product is sold and has enough: atomic check and decrement.
+_TAKE = (update(Product)
+         .where(Product.id == bindparam("product_id"), Product.is_active.is_(True),
+                Product.stock >= bindparam("quantity"))
+         .values(stock=Product.stock - bindparam("quantity"), updated_at=bindparam("now"))
+         .returning(Product.sku, Product.name, Product.price))
 
 
 def _lines(db: Session | Connection, reservation_id: str) -> list[Any]:
@@ -111,23 +123,19 @@ class Inventory:
     def _take(self, connection: Connection, reservation_id: str, wanted: dict[str, int]
               ) -> Reservation:
         now = utc(self.clock)
-        connection.execute(insert(_RESERVATION), {
+        connection.execute(_ADD_RESERVATION, {
             "id": reservation_id, "status": RESERVED, "created_at": now, "updated_at": now})
         taken = []
         for product_id in sorted(wanted):  # a fixed lock order: no deadlock between orders
             quantity = wanted[product_id]
-            snapshot = connection.execute(
-                update(Product)
-                .where(Product.id == product_id, Product.is_active.is_(True),
-                       Product.stock >= quantity)
-                .values(stock=Product.stock - quantity, updated_at=now)
-                .returning(Product.sku, Product.name, Product.price)).first()
+            snapshot = connection.execute(_TAKE, {"product_id": product_id,
+                                                  "quantity": quantity, "now": now}).first()
             if snapshot is None:
                 raise self._why_not(connection, product_id)
             taken.append({"reservation_id": reservation_id, "product_id": product_id,
                           "sku": snapshot.sku, "name": snapshot.name,
                           "unit_price": snapshot.price, "quantity": quantity})
-        connection.execute(insert(_LINES), taken)
+        connection.execute(_ADD_LINES, taken)
         return _view(reservation_id, RESERVED, [SimpleNamespace(**line) for line in taken])
 
     @staticmethod
@@ -144,15 +152,14 @@ class Inventory:
 
     def confirm(self, reservation_id: str) -> Reservation:
         with writing(BIND) as connection:
-            status = connection.scalar(_STATUS_OF.with_for_update(), {"id": reservation_id})
+            status = connection.scalar(_LOCK_STATUS_OF, {"id": reservation_id})
             if status is None:
                 raise NotFound("No such reservation.")
             if status == RELEASED:
                 raise ReservationConflict("This reservation was released.")
             if status == RESERVED:
-                connection.execute(update(_RESERVATION)
-                                   .where(_RESERVATION.c.id == reservation_id)
-                                   .values(status=CONFIRMED, updated_at=utc(self.clock)))
+                connection.execute(_CONFIRM, {"reservation_id": reservation_id,
+                                               "now": utc(self.clock)})
                 status = CONFIRMED
             return _view(reservation_id, status, _lines(connection, reservation_id))
 

@@ -46,6 +46,9 @@ log = structlog.get_logger("shop.ordering")
 BIND = "ordering"
 CENT = Decimal("0.01")
 CANCELLABLE = ("pending", "confirmed")
+# Built once, so SQLAlchemy computes their cache keys once.
+ADD_ORDER = insert(Order.__table__)
+ADD_LINES = insert(OrderLine.__table__)
 
 
 def iso(when: datetime) -> str:
@@ -134,8 +137,8 @@ class DatabaseOrderingService:
                  "total": sum((line["subtotal"] for line in lines), Decimal("0")),
                  "created_at": now, "updated_at": now}
         with writing(BIND) as connection:
-            connection.execute(insert(Order.__table__), order)  # first: the lines reference it
-            connection.execute(insert(OrderLine.__table__), lines)
+            connection.execute(ADD_ORDER, order)  # first: the lines reference it
+            connection.execute(ADD_LINES, lines)
             if claim is not None:
                 connection.execute(update(IdempotencyRecord).where(
                     IdempotencyRecord.user_index == claim[0],
