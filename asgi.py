@@ -7,8 +7,13 @@ long a client may take to send its body.
 
 import os
 
+from app import start_background
 from app.platform.buffering import BufferedWSGI
 from wsgi import app as wsgi_app
+
+# Granian loads this module in each worker process (never in its main process): each worker
+# runs the shop's background sweeps, which lock so that one works at a time.
+start_background(wsgi_app)
 
 app = BufferedWSGI(wsgi_app, threads=int(os.environ.get("WEB_THREADS", "4")),
                    max_body=int(wsgi_app.config["MAX_CONTENT_LENGTH"]),

@@ -8,7 +8,8 @@ answering under a slow-client attack (``tests/integration/test_slow_clients.py``
 threads unbuffered: for comparison only).
 
 Settings (the same names gunicorn used): ``HOST``, ``PORT``, ``WEB_CONCURRENCY`` (worker
-processes), ``WEB_THREADS`` (threads per worker running the app), ``WEB_HEADER_TIMEOUT``
+processes; by default two, one when rate limits are kept in per-process memory),
+``WEB_THREADS`` (threads per worker running the app), ``WEB_HEADER_TIMEOUT``
 (seconds a client may take to send its headers, default 10), ``TLS_CERT_FILE`` and
 ``TLS_KEY_FILE`` (HTTPS at the server; the key in PKCS#8 PEM).
 """
@@ -23,8 +24,10 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server import Server
 
+from app.config import Settings, refuse_to_start_on_config_error, web_workers
 
-def settings(env: dict[str, str], interface: str) -> dict[str, object]:
+
+def settings(env: dict[str, str], interface: str, workers: int) -> dict[str, object]:
     cert, key = env.get("TLS_CERT_FILE") or None, env.get("TLS_KEY_FILE") or None
     if bool(cert) != bool(key):
         raise SystemExit("TLS_CERT_FILE and TLS_KEY_FILE must be given together")
@@ -35,7 +38,7 @@ def settings(env: dict[str, str], interface: str) -> dict[str, object]:
         "port": int(env.get("PORT", "8000")),
         "interface": Interfaces.ASGI if is_asgi else Interfaces.WSGI,
         "http": HTTPModes.http1,
-        "workers": int(env.get("WEB_CONCURRENCY", "2")),
+        "workers": workers,
         # WSGI: the threads running the app; ASGI: the app's own pool has WEB_THREADS (asgi.py).
         "blocking_threads": 1 if is_asgi else int(env.get("WEB_THREADS", "4")),
         "http1_settings": HTTP1Settings(header_read_timeout=header_timeout_ms),
@@ -53,7 +56,11 @@ def settings(env: dict[str, str], interface: str) -> dict[str, object]:
 def main(argv: list[str]) -> None:
     if len(argv) != 2 or argv[0] not in ("asgi", "wsgi"):
         raise SystemExit("usage: granian_serve.py asgi|wsgi MODULE:APP")
-    Server(argv[1], **settings(dict(os.environ), argv[0])).serve()  # type: ignore[arg-type]
+    # An unsafe configuration stops here, with one line, before any worker starts.
+    with refuse_to_start_on_config_error():
+        shop = Settings.from_env()
+    workers = web_workers(shop, os.environ.get("WEB_CONCURRENCY"))
+    Server(argv[1], **settings(dict(os.environ), argv[0], workers)).serve()  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
