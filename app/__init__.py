@@ -54,6 +54,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         # link or redirect to a host the client chose.
         TRUSTED_HOSTS=list(settings.hosts) or None,
         JSON_SORT_KEYS=False,
+        # Responses are checked against the OpenAPI models in tests only (app/web/api/openapi.py).
+        VALIDATE_RESPONSES=settings.profile == "test",
         SHOP_SETTINGS=settings,
     )
 

@@ -96,7 +96,11 @@ def serve(app: str, env: dict[str, str], workers: int = 2, ready_path: str = "/h
         yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker that ignores SIGTERM must not hang bench
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
 
 
 def wait_ready(server: Server, path: str = "/healthz", seconds: float = 60) -> None:

@@ -10,11 +10,13 @@ transaction rolls back and nothing is taken.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import Connection, CursorResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +32,7 @@ from app.catalog.contract import (
 from app.catalog.models import Product, ReservationLineRow, StockReservation
 from app.kernel import InvalidInput, NotFound
 from app.platform.clock import Clock, utc
-from app.platform.db import unit_of_work
+from app.platform.db import reading, unit_of_work, writing
 
 BIND = "catalog"
 RESERVED, CONFIRMED, RELEASED = "reserved", "confirmed", "released"
@@ -56,17 +58,35 @@ def merge_lines(reservation_id: str, lines: tuple[ReservationLine, ...]) -> dict
     return wanted
 
 
-def _view(row: StockReservation, lines: list[ReservationLineRow]) -> Reservation:
-    return Reservation(id=row.id, status=row.status, lines=tuple(
+def _view(reservation_id: str, status: str, lines: Sequence[Any]) -> Reservation:
+    return Reservation(id=reservation_id, status=status, lines=tuple(
         ReservedLine(product_id=line.product_id, sku=line.sku, name=line.name,
                      unit_price=Decimal(line.unit_price).quantize(Decimal("0.01")),
                      quantity=line.quantity)
         for line in sorted(lines, key=lambda item: item.product_id)))
 
 
-def _lines(session: Session, reservation_id: str) -> list[ReservationLineRow]:
-    return list(session.scalars(select(ReservationLineRow)
-                                .where(ReservationLineRow.reservation_id == reservation_id)))
+_RESERVATION = StockReservation.__table__
+_LINES = ReservationLineRow.__table__
+_LINES_OF = select(*_LINES.c).where(_LINES.c.reservation_id == bindparam("id"))
+_STATUS_OF = select(_RESERVATION.c.status).where(_RESERVATION.c.id == bindparam("id"))
+# Statements built once: SQLAlchemy then computes each one's cache key once, not per call.
+_LOCK_STATUS_OF = _STATUS_OF.with_for_update()
+_ADD_RESERVATION = insert(_RESERVATION)
+_ADD_LINES = insert(_LINES)
+_CONFIRM = (update(_RESERVATION).where(_RESERVATION.c.id == bindparam("reservation_id"))
+            .values(status=CONFIRMED, updated_at=bindparam("now")))
+# Takes the stock only while the product is sold and has enough: atomic check and decrement.
+_TAKE = (update(Product)
+         .where(Product.id == bindparam("product_id"), Product.is_active.is_(True),
+                Product.stock >= bindparam("quantity"))
+         .values(stock=Product.stock - bindparam("quantity"), updated_at=bindparam("now"))
+         .returning(Product.sku, Product.name, Product.price))
+
+
+def _lines(db: Session | Connection, reservation_id: str) -> list[Any]:
+    """The reservation's lines as rows (Core: no ORM objects to build)."""
+    return list(db.execute(_LINES_OF, {"id": reservation_id}))
 
 
 class Inventory:
@@ -76,57 +96,52 @@ class Inventory:
     def reserve(self, reservation_id: str, lines: tuple[ReservationLine, ...]) -> Reservation:
         wanted = merge_lines(reservation_id, lines)
         try:
-            with unit_of_work(BIND) as session:
-                existing = session.get(StockReservation, reservation_id)
+            with writing(BIND) as connection:
+                existing = connection.scalar(_STATUS_OF, {"id": reservation_id})
                 if existing is not None:
-                    return self._replay(session, existing, wanted)
-                return self._take(session, reservation_id, wanted)
+                    return self._replay(connection, reservation_id, existing, wanted)
+                return self._take(connection, reservation_id, wanted)
         except IntegrityError:
             # A concurrent call with the same id inserted first (PostgreSQL): answer as a
             # replay of that one; our own decrements were rolled back with the failure.
-            with unit_of_work(BIND, readonly=True) as session:
-                existing = session.get(StockReservation, reservation_id)
+            with reading(BIND) as connection:
+                existing = connection.scalar(_STATUS_OF, {"id": reservation_id})
                 if existing is None:
                     raise
-                return self._replay(session, existing, wanted)
+                return self._replay(connection, reservation_id, existing, wanted)
 
     @staticmethod
-    def _replay(session: Session, row: StockReservation, wanted: dict[str, int]) -> Reservation:
-        lines = _lines(session, row.id)
-        if row.status == RELEASED:
+    def _replay(connection: Connection, reservation_id: str, status: str,
+                wanted: dict[str, int]) -> Reservation:
+        lines = _lines(connection, reservation_id)
+        if status == RELEASED:
             raise ReservationConflict("This reservation was released.")
         if {line.product_id: line.quantity for line in lines} != wanted:
             raise ReservationConflict("This reservation id was used with other lines.")
-        return _view(row, lines)
+        return _view(reservation_id, status, lines)
 
-    def _take(self, session: Session, reservation_id: str, wanted: dict[str, int]
+    def _take(self, connection: Connection, reservation_id: str, wanted: dict[str, int]
               ) -> Reservation:
         now = utc(self.clock)
-        row = StockReservation(id=reservation_id, status=RESERVED, created_at=now,
-                               updated_at=now)
-        session.add(row)
+        connection.execute(_ADD_RESERVATION, {
+            "id": reservation_id, "status": RESERVED, "created_at": now, "updated_at": now})
         taken = []
         for product_id in sorted(wanted):  # a fixed lock order: no deadlock between orders
             quantity = wanted[product_id]
-            snapshot = session.execute(
-                update(Product)
-                .where(Product.id == product_id, Product.is_active.is_(True),
-                       Product.stock >= quantity)
-                .values(stock=Product.stock - quantity, updated_at=now)
-                .returning(Product.sku, Product.name, Product.price)
-                .execution_options(synchronize_session=False)).first()
+            snapshot = connection.execute(_TAKE, {"product_id": product_id,
+                                                  "quantity": quantity, "now": now}).first()
             if snapshot is None:
-                raise self._why_not(session, product_id)
-            taken.append(ReservationLineRow(
-                reservation_id=reservation_id, product_id=product_id, sku=snapshot.sku,
-                name=snapshot.name, unit_price=snapshot.price, quantity=quantity))
-        session.add_all(taken)
-        session.flush()
-        return _view(row, taken)
+                raise self._why_not(connection, product_id)
+            taken.append({"reservation_id": reservation_id, "product_id": product_id,
+                          "sku": snapshot.sku, "name": snapshot.name,
+                          "unit_price": snapshot.price, "quantity": quantity})
+        connection.execute(_ADD_LINES, taken)
+        return _view(reservation_id, RESERVED, [SimpleNamespace(**line) for line in taken])
 
     @staticmethod
-    def _why_not(session: Session, product_id: str) -> Exception:
-        product = session.get(Product, product_id)
+    def _why_not(connection: Connection, product_id: str) -> Exception:
+        product = connection.execute(select(Product.name, Product.is_active)
+                                     .where(Product.id == product_id)).first()
         if product is None:
             return ProductNotFound(f"No product {product_id}.",
                                    field_errors={"product_id": product_id})
@@ -136,16 +151,17 @@ class Inventory:
         return InsufficientStock(product_id, product.name)
 
     def confirm(self, reservation_id: str) -> Reservation:
-        with unit_of_work(BIND) as session:
-            row = session.get(StockReservation, reservation_id, with_for_update=True)
-            if row is None:
+        with writing(BIND) as connection:
+            status = connection.scalar(_LOCK_STATUS_OF, {"id": reservation_id})
+            if status is None:
                 raise NotFound("No such reservation.")
-            if row.status == RELEASED:
+            if status == RELEASED:
                 raise ReservationConflict("This reservation was released.")
-            if row.status == RESERVED:
-                row.status = CONFIRMED
-                row.updated_at = utc(self.clock)
-            return _view(row, _lines(session, reservation_id))
+            if status == RESERVED:
+                connection.execute(_CONFIRM, {"reservation_id": reservation_id,
+                                               "now": utc(self.clock)})
+                status = CONFIRMED
+            return _view(reservation_id, status, _lines(connection, reservation_id))
 
     def release_stale(self, older_than_seconds: int) -> int:
         cutoff = utc(self.clock) - timedelta(seconds=older_than_seconds)
@@ -186,4 +202,4 @@ class Inventory:
                                        updated_at=now)
                 session.add(row)
                 session.flush()
-            return _view(row, lines), bool(changed)
+            return _view(row.id, row.status, lines), bool(changed)

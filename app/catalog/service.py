@@ -33,25 +33,28 @@ from app.catalog.contract import (
     ReservationLine,
 )
 from app.catalog.inventory import Inventory
+from app.catalog.listing import (
+    BY_ID,
+    count_statement,
+    page_statement,
+    parameters,
+    shape_of,
+)
 from app.catalog.models import Product
 from app.kernel import InvalidInput, Page, PermissionDenied, Principal
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
-from app.platform.db import unit_of_work
+from app.platform.db import reading, unit_of_work
 
 BIND = "catalog"
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_STOCK = 1_000_000_000
-_SORT = {"name": Product.name, "price": Product.price, "created_at": Product.created_at}
 
 
 def iso(when: datetime) -> str:
     # SQLite hands datetimes back without a zone; every value we store is UTC.
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
-
-
-PRODUCT_COLUMNS = tuple(Product.__table__.c)
 
 
 def to_view(product: Any) -> ProductView:
@@ -62,11 +65,6 @@ def to_view(product: Any) -> ProductView:
         stock=product.stock, is_active=product.is_active, created_at=iso(product.created_at),
         updated_at=iso(product.updated_at),
     )
-
-
-def escape_like(text: str) -> str:
-    """``%`` and ``_`` are literal in searches; ``\\`` is the escape character."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @contextmanager
@@ -155,45 +153,20 @@ class DatabaseCatalogService:
         return page
 
     def _query_page(self, query: ProductQuery, include_inactive: bool) -> Page[ProductView]:
-        filters = self._filters(query, include_inactive)
-        key = query.ordering.lstrip("-")
-        column = _SORT[key].desc() if query.ordering.startswith("-") else _SORT[key].asc()
-        # Plain rows (no ORM identity map) and the total from a window function: one query.
-        page_query = (select(*PRODUCT_COLUMNS, func.count().over().label("total"))
-                      .where(*filters).order_by(column, Product.id)
-                      .offset((query.page - 1) * query.page_size).limit(query.page_size))
-        with unit_of_work(BIND, readonly=True) as session:
-            rows = session.execute(page_query).all()
-            total = rows[0].total if rows else session.scalar(
-                select(func.count()).select_from(Product).where(*filters))
+        shape, values = shape_of(query, include_inactive), parameters(query)
+        with reading(BIND) as connection:
+            rows = connection.execute(page_statement(shape), values).all()
+            total = rows[0].total if rows else connection.scalar(count_statement(shape),
+                                                                 values)
         items = tuple(to_view(row) for row in rows)
         return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
-    @staticmethod
-    def _filters(query: ProductQuery, include_inactive: bool) -> list[Any]:
-        filters: list[Any] = [] if include_inactive else [Product.is_active.is_(True)]
-        if query.search:
-            pattern = f"%{escape_like(query.search)}%"
-            filters.append(Product.name.ilike(pattern, escape="\\")
-                           | Product.description.ilike(pattern, escape="\\"))
-        if query.category:
-            filters.append(Product.category == query.category)
-        if query.min_price is not None:
-            filters.append(Product.price >= query.min_price)
-        if query.max_price is not None:
-            filters.append(Product.price <= query.max_price)
-        if query.in_stock is True:
-            filters.append(Product.stock > 0)
-        elif query.in_stock is False:
-            filters.append(Product.stock == 0)
-        return filters
-
     def get_product(self, product_id: str, include_inactive: bool = False) -> ProductView:
-        with unit_of_work(BIND, readonly=True) as session:
-            product = session.get(Product, product_id)
-            if product is None or not (product.is_active or include_inactive):
-                raise ProductNotFound("No such product.")
-            return to_view(product)
+        with reading(BIND) as connection:
+            product = connection.execute(BY_ID, {"id": product_id}).first()
+        if product is None or not (product.is_active or include_inactive):
+            raise ProductNotFound("No such product.")
+        return to_view(product)
 
     def list_categories(self) -> tuple[CategoryView, ...]:
         # Kept with the listings (the product list page shows both): same lifetime, same
@@ -201,8 +174,8 @@ class DatabaseCatalogService:
         cached: tuple[CategoryView, ...] | None = self.listings.get(("categories",))
         if cached is not None:
             return cached
-        with unit_of_work(BIND, readonly=True) as session:
-            rows = session.execute(
+        with reading(BIND) as connection:
+            rows = connection.execute(
                 select(Product.category, func.count()).where(Product.is_active.is_(True))
                 .group_by(Product.category).order_by(Product.category))
             categories = tuple(CategoryView(slug=slug, product_count=count)

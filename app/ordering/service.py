@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.contract import CatalogService, Reservation, ReservationLine
@@ -52,6 +53,9 @@ log = structlog.get_logger("shop.ordering")
 BIND = "ordering"
 CENT = Decimal("0.01")
 CANCELLABLE = ("pending", "confirmed")
+# Built once, so SQLAlchemy computes their cache keys once.
+ADD_ORDER = insert(Order.__table__)
+ADD_LINES = insert(OrderLine.__table__)
 
 
 def iso(when: datetime) -> str:
@@ -133,26 +137,30 @@ class DatabaseOrderingService:
         return self._view(order)
 
     def _store(self, user_id: str, order_id: str, reservation: Reservation,
-               claim: tuple[str, str] | None) -> tuple[Order, list[OrderLine]]:
+               claim: tuple[str, str] | None) -> tuple[Any, list[Any]]:
+        """The order and its lines in one transaction (the pending-units cap checked in it):
+        two Core inserts, no ORM flush."""
         now = utc(self.clock)
-        lines = [OrderLine(order_id=order_id, product_id=line.product_id,
-                           product_name=line.name, unit_price=line.unit_price,
-                           quantity=line.quantity, subtotal=line.unit_price * line.quantity)
-                 for line in reservation.lines]
-        order = Order(id=order_id, user_ref=self.refs.seal(user_id, order_id),
-                      user_index=self.refs.index(user_id), status="pending",
-                      total=sum((line.subtotal for line in lines), Decimal("0")),
-                      created_at=now, updated_at=now)
+        lines: list[dict[str, Any]] = [{"order_id": order_id, "product_id": line.product_id,
+                                        "product_name": line.name,
+                                        "unit_price": line.unit_price,
+                                        "quantity": line.quantity,
+                                        "subtotal": line.unit_price * line.quantity}
+                                       for line in reservation.lines]
+        user_index = self.refs.index(user_id)
+        order = {"id": order_id, "user_ref": self.refs.seal(user_id, order_id),
+                 "user_index": user_index, "status": "pending",
+                 "total": sum((line["subtotal"] for line in lines), Decimal("0")),
+                 "created_at": now, "updated_at": now}
         with unit_of_work(BIND) as session:
-            self.cap.enforce(session, order.user_index, sum(line.quantity for line in lines))
-            session.add(order)
-            session.flush()  # the order row first: the lines reference it
-            session.add_all(lines)
+            self.cap.enforce(session, user_index, sum(line["quantity"] for line in lines))
+            session.execute(ADD_ORDER, order)  # first: the lines reference it
+            session.execute(ADD_LINES, lines)
             if claim is not None:
                 session.execute(update(IdempotencyRecord).where(
                     IdempotencyRecord.user_index == claim[0],
                     IdempotencyRecord.key_hash == claim[1]).values(order_id=order_id))
-        return order, lines
+        return SimpleNamespace(**order), [SimpleNamespace(**line) for line in lines]
 
     def _compensate(self, order_id: str) -> None:
         """Undo a half-placed order; errors here are logged, the original error is raised.
@@ -236,7 +244,8 @@ class DatabaseOrderingService:
         items = tuple(self._view((order, lines.get(order.id, []))) for order in orders)
         return Page(items=items, total=total or 0, page=page, page_size=page_size)
 
-    def _view(self, stored: tuple[Order, list[OrderLine]]) -> OrderView:
+    def _view(self, stored: tuple[Any, Sequence[Any]]) -> OrderView:
+        """The view of an order and its lines (ORM objects or anything with their fields)."""
         order, lines = stored
         return OrderView(
             id=order.id, user_id=self.refs.open(order.user_ref, order.id, order.user_index),

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
 MODULE_BINDS = ("identity", "catalog", "ordering")
@@ -42,12 +42,17 @@ def init_app(app: Flask, urls: dict[str | None, str]) -> None:
                 _tune_sqlite(engine)
         _process_engines.clear()
         _process_engines.update(db.engines)
+        # Made once here, not once per read-only transaction.
+        _readonly_engines.clear()
+        _readonly_engines.update({bind: engine.execution_options(shop_readonly=True)
+                                  for bind, engine in db.engines.items()})
 
 
 # The engines of the shop this process serves. Services run in request threads, gRPC handler
 # threads, CLI commands and test code alike, so they must not depend on a Flask app context;
 # a process serves one shop (tests build a fresh app per test, which replaces these).
 _process_engines: dict[str | None, Engine] = {}
+_readonly_engines: dict[str | None, Engine] = {}
 
 
 def engine_for(bind: str | None) -> Engine:
@@ -107,9 +112,27 @@ def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Sessio
     """
     engine = engine_for(bind)
     if readonly:
-        engine = engine.execution_options(shop_readonly=True)
+        engine = _readonly_engines[bind]
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading(bind: str | None) -> Iterator[Connection]:
+    """A connection for Core ``select`` reads on one module's database: no ORM session, no
+    identity map, no flush, for read paths that map rows to views themselves. Like
+    ``unit_of_work(readonly=True)`` it needs no snapshot across statements."""
+    engine_for(bind)
+    with _readonly_engines[bind].connect() as connection:
+        yield connection
+
+
+@contextmanager
+def writing(bind: str | None) -> Iterator[Connection]:
+    """A short transaction on one module's database for Core statements, committed on
+    success: ``unit_of_work`` without the ORM session (no identity map, no flush)."""
+    with engine_for(bind).begin() as connection:
+        yield connection
 
 
 def ping_databases() -> dict[str | None, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from pydantic import BaseModel, ValidationError
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
+from spectree.plugins.flask_plugin import FlaskPlugin
 
 from app.platform.errors import Problem
 from app.platform.metrics import bearer_value
@@ -39,8 +40,24 @@ def validated_body(model: type[M]) -> M:
         raise  # unreachable: _validation_failed raises
 
 
+class ShopFlaskPlugin(FlaskPlugin):
+    """Requests are always validated. A response is checked against its documented model only
+    where the app sets ``VALIDATE_RESPONSES`` (the test profile): a mismatch is a bug for the
+    tests to catch, and re-parsing every answer elsewhere costs about as much as the view."""
+
+    def validate_response(self, resp: Any, resp_model: Any, skip_validation: bool,
+                          force_resp_serialize: bool) -> Any:
+        if not current_app.config.get("VALIDATE_RESPONSES", True):
+            if isinstance(resp, current_app.response_class):
+                return resp, None
+            resp_model = None
+        return super().validate_response(resp, resp_model, skip_validation,
+                                         force_resp_serialize)
+
+
 spec = SpecTree(
     "flask",
+    backend=ShopFlaskPlugin,
     title="Shop API",
     version="1.0.0",
     description="REST API of the shop. Errors are application/problem+json (RFC 9457).",
