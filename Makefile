@@ -52,6 +52,19 @@ lint: install ## ruff, mypy, import-linter and bandit
 bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 	$(BIN)/python -m bench
 
+IMAGE ?= localhost/shop:latest
+# image-test builds on a Debian bookworm base made with debootstrap (no registry needed; made
+# once and kept); `make image-test IMAGE_BASE=python:3.11-slim` tests the default base instead.
+IMAGE_BASE ?= localhost/shop-debian-base:bookworm-1
+
+image: ## Build the container image with podman (BASE_IMAGE=python:3.11-slim by default)
+	deploy/image/build $(IMAGE) $(or $(BASE_IMAGE),python:3.11-slim)
+
+image-test: install ## Build the image and run it (production, single and split) on the host's PostgreSQL and Redis
+	@[ "$(IMAGE_BASE)" != "localhost/shop-debian-base:bookworm-1" ] || deploy/image/debian-base $(IMAGE_BASE)
+	deploy/image/build $(IMAGE) $(IMAGE_BASE)
+	SHOP_IMAGE=$(IMAGE) SHOP_IMAGE_TEST_REQUIRED=1 $(BIN)/python -m pytest tests/image $(PYTEST_ARGS)
+
 migration: install ## New migration for MODULE (platform|identity|catalog|ordering): make migration MODULE=identity M="what"
 	$(FLASK) db migrate -d migrations/$(MODULE) -m "$(M)"
 
@@ -61,4 +74,4 @@ protos: install ## Regenerate the gRPC code in protos/generated from protos/*.pr
 clean: ## Remove the virtual environment and local instance data
 	rm -rf $(VENV) instance
 
-.PHONY: help install lock setup run test lint bench migration protos clean
+.PHONY: help install lock setup run test lint image image-test bench migration protos clean
