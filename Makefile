@@ -21,11 +21,13 @@ LOCK_CMD := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --ge
 # built with the locked setuptools (no build isolation: nothing unlocked is downloaded).
 $(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/pip check
-	touch $(STAMP)
+	@echo "==> Installing the locked dependencies into $(VENV) (the first time takes a minute or two)"
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	@$(BIN)/pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
+		|| $(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/pip check >/dev/null || $(BIN)/pip check
+	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (requirements/dev.txt)
 
@@ -38,7 +40,7 @@ setup: install ## Install, migrate, create development keys and seed demo data
 	$(FLASK) seed
 
 run: install ## Set everything up (migrate, keys, demo data) and serve on http://127.0.0.1:8000 (PORT overrides)
-	PORT=$(PORT) bin/start
+	@PORT=$(PORT) bin/start
 
 test: install ## Run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

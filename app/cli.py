@@ -214,8 +214,7 @@ def _grpc_group(services: Services) -> AppGroup:
         host_app = create_app(hosted_settings(services.settings, names), clock=services.clock)
         host_services: Services = host_app.extensions["shop.services"]
         host = build_module_host(host_services, names, host_app.app_context)
-        click.echo(f"serving {', '.join(names)} on {bind}")
-        host.serve_forever(bind)
+        host.serve_forever(bind)  # logs module_host_started (JSON, like every server line)
 
     @group.command("status")
     def status() -> None:

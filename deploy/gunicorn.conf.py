@@ -2,6 +2,8 @@
 
 import os
 
+import structlog
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
@@ -15,6 +17,34 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 accesslog = None  # the shop logs every request itself, as JSON with its request id
 errorlog = "-"
+# The master process never loads the app, so its lines (starting, booting workers, a worker
+# that died) get the shop's JSON shape here; workers switch to app/platform/logging.py.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {
+        "()": structlog.stdlib.ProcessorFormatter,
+        "foreign_pre_chain": [
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        "processors": [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(sort_keys=True),
+        ],
+    }},
+    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
+                          "stream": "ext://sys.stdout"}},
+    "root": {"level": os.environ.get("LOG_LEVEL", "INFO").upper(), "handlers": ["json"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        # The shop logs every request itself (with its request id); gunicorn's line is a repeat.
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+        "alembic": {"level": "WARNING"},
+    },
+}
 # HTTPS at gunicorn when certificate files are given; otherwise a proxy in front terminates TLS.
 certfile = os.environ.get("TLS_CERT_FILE") or None
 keyfile = os.environ.get("TLS_KEY_FILE") or None

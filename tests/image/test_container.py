@@ -85,6 +85,18 @@ def create_admin(operator: Container, *, inside: bool) -> None:
     assert "created admin ops" in result.stdout, result
 
 
+def assert_every_line_is_json(container: Container) -> None:
+    """What a log collector reads from the container: one JSON object per line, from the
+    start script, gunicorn's master and workers, the shop and gRPC alike."""
+    text = container.logs()
+    for line in filter(None, text.splitlines()):
+        try:
+            json.loads(line)
+        except ValueError:
+            raise AssertionError(f"{container.role}: not JSON: {line!r}") from None
+    assert text.strip(), f"{container.role} logged nothing"
+
+
 def shop_flow(http: Client) -> dict[str, Any]:
     """Admin adds a product; a shopper registers, logs in and orders it; returns the order."""
     status, admin = http("POST", "/api/token/",
@@ -127,6 +139,7 @@ def test_the_image_serves_the_whole_shop_in_production(
     create_admin(web, inside=True)
     shop_flow(https)
     assert podman("healthcheck", "run", web.name, check=False).returncode == 0
+    assert_every_line_is_json(web)
     # SIGTERM: gunicorn finishes its requests and the container exits cleanly, not killed.
     assert web.stop() == 0, web.logs()[-3000:]
 
@@ -185,6 +198,8 @@ def test_the_same_image_runs_split_into_web_and_module_host_containers(
     for host in containers[:3]:
         assert host.running(), host.logs()[-3000:]
         assert "module_host_started" in host.logs()
+    for container in containers:
+        assert_every_line_is_json(container)
 
 
 def test_the_image_keeps_no_build_secret_compiler_or_package_cache() -> None:
