@@ -38,10 +38,10 @@ logconfig_dict = {
     "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
                           "stream": "ext://sys.stdout"}},
     "root": {"level": os.environ.get("LOG_LEVEL", "INFO").upper(), "handlers": ["json"]},
+    # gunicorn.access is left alone: silent by default (the shop logs every request itself,
+    # with its request id), and --access-logfile keeps working where an operator wants it.
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-        # The shop logs every request itself (with its request id); gunicorn's line is a repeat.
-        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
         "alembic": {"level": "WARNING"},
     },
 }

@@ -25,7 +25,7 @@ _SECRET_KEYS = frozenset(
      "secret", "code", "login_ticket", "authorization", "cookie", "backup_codes", "otp"}
 )
 # Chatty at INFO about things the shop logs itself (requests, migrations).
-_QUIET = ("alembic", "werkzeug", "gunicorn.access")
+_QUIET = ("alembic", "werkzeug")
 
 
 def _redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -80,12 +80,12 @@ def configure(level: str = "INFO", stream: Any = None) -> None:
     root.setLevel(level.upper())
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
-    # gunicorn's loggers keep their own handlers unless told otherwise: let them reach ours.
-    for name in ("gunicorn.error", "gunicorn.access"):
-        gunicorn_logger = logging.getLogger(name)
-        for old in list(gunicorn_logger.handlers):
-            gunicorn_logger.removeHandler(old)
-        gunicorn_logger.propagate = True
+    # gunicorn's error log keeps its own handler unless told otherwise: let it reach ours.
+    # (Its access log, off by default, stays as an operator configured it.)
+    gunicorn_errors = logging.getLogger("gunicorn.error")
+    for old in list(gunicorn_errors.handlers):
+        gunicorn_errors.removeHandler(old)
+    gunicorn_errors.propagate = True
     logging.captureWarnings(True)
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

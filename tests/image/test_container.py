@@ -217,6 +217,9 @@ def test_the_image_keeps_no_build_secret_compiler_or_package_cache() -> None:
             found = [p for p in ("usr/bin", "usr/local/bin", "opt/shop/bin")
                      if (rootfs / p / tool).exists()]
             assert not found, f"{tool} in the image: {found}"
+        site = rootfs / "opt/shop/lib/python3.11/site-packages"
+        assert (site / "flask").is_dir()
+        assert not [p.name for p in site.glob("*") if p.name in {"pip", "setuptools"}]
         for cache in ("root/.cache", "var/cache/apt/archives", "var/lib/apt/lists"):
             leftovers = [p for p in (rootfs / cache).glob("*") if p.name not in {"partial", "lock"}]
             assert not leftovers, f"{cache} in the image: {leftovers[:5]}"

@@ -62,6 +62,7 @@ def test_bin_start_migrates_seeds_and_serves(tmp_path: Path, transport: str) -> 
     process = subprocess.Popen([str(ROOT / "bin" / "start")], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
+    seen = ""
     try:
         health = json.loads(wait_for(f"http://127.0.0.1:{port}/readyz", process))
         assert health["status"] == "ready"
@@ -75,9 +76,10 @@ def test_bin_start_migrates_seeds_and_serves(tmp_path: Path, transport: str) -> 
             token = json.loads(response.read())["access"]
         assert_metrics_add_up_across_workers(port, token)
         assert (tmp_path / "jwt-keys" / "keyset.json").exists()
+        seen = read_until(process, "Stop with Ctrl+C")  # the block follows the first answer
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        output = process.communicate(timeout=30)[0].decode()
+        output = seen + process.communicate(timeout=30)[0].decode()
     assert "Demo accounts" in output and "==> Serving on" in output
     if transport == "grpc":
         pids = (tmp_path / "grpc-hosts.pids").read_text().split()
