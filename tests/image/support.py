@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PODMAN = str(ROOT / "deploy" / "image" / "podman")
 SHOP_UID = 10001  # the image's user (deploy/Dockerfile)
 SECRETS = "/run/secrets/shop"
+# Rate-limit counters of this run only: every run registers and logs in from 127.0.0.1.
+RATELIMIT_PREFIX = f"shop-image-{uuid.uuid4().hex[:8]}"
 
 
 def free_port() -> int:
@@ -99,6 +101,7 @@ def production_env(database_url: str, redis_url: str, *, field_keys: bool = True
         "SHOP_PROFILE": "production", "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": redis_url, "SECRET_KEY_FILE": f"{SECRETS}/secret_key",
         "JWT_KEYS_DIR": f"{SECRETS}/jwt-keys", "WEB_CONCURRENCY": "2",
+        "RATELIMIT_KEY_PREFIX": RATELIMIT_PREFIX,
     }
     if field_keys:
         for purpose in ("totp", "order_user", "order_user_index"):
