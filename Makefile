@@ -31,7 +31,13 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (requirements/dev.txt)
 
-lock: install ## Re-resolve requirements/*.txt (with hashes) from pyproject.toml
+# make lock needs only uv, not the locked install (which fails while the lock is behind
+# pyproject.toml, as it is right after a dependency is added).
+$(BIN)/uv:
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet 'uv>=0.5,<1'
+
+lock: $(BIN)/uv ## Re-resolve requirements/*.txt (with hashes) from pyproject.toml
 	$(LOCK_CMD) $(LOCK_ARGS) -o requirements/runtime.txt pyproject.toml
 	$(LOCK_CMD) $(LOCK_ARGS) --extra dev -c requirements/runtime.txt -o $(LOCK) pyproject.toml
 
@@ -53,6 +59,9 @@ lint: install ## ruff, mypy, import-linter and bandit
 
 bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 	$(BIN)/python -m bench
+
+bench-quick: install ## Everyday subset: HTTP scenarios vs hello-world, 3 interleaved rounds (< 2 min)
+	$(BIN)/python -m bench --quick
 
 IMAGE ?= localhost/shop:latest
 # image-test builds on a Debian bookworm base made with debootstrap (no registry needed; made
@@ -76,4 +85,4 @@ protos: install ## Regenerate the gRPC code in protos/generated from protos/*.pr
 clean: ## Remove the virtual environment and local instance data
 	rm -rf $(VENV) instance
 
-.PHONY: help install lock setup run test lint image image-test bench migration protos clean
+.PHONY: help install lock setup run test lint image image-test bench bench-quick migration protos clean

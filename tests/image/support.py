@@ -101,7 +101,7 @@ def production_env(database_url: str, redis_url: str, *, field_keys: bool = True
         "SHOP_PROFILE": "production", "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": redis_url, "SECRET_KEY_FILE": f"{SECRETS}/secret_key",
         "JWT_KEYS_DIR": f"{SECRETS}/jwt-keys", "WEB_CONCURRENCY": "2",
-        "RATELIMIT_KEY_PREFIX": RATELIMIT_PREFIX,
+        "RATELIMIT_KEY_PREFIX": RATELIMIT_PREFIX, "SHOP_HOSTS": "127.0.0.1,localhost",
     }
     if field_keys:
         for purpose in ("totp", "order_user", "order_user_index"):
