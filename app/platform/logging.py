@@ -93,3 +93,20 @@ def configure(level: str = "INFO", stream: Any = None) -> None:
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
+
+
+def server_dictconfig(level: str = "INFO") -> dict[str, Any]:
+    """``logging.config.dictConfig`` for a server's main process (Granian's, before any app is
+    loaded): its own loggers and the root get the same JSON lines as the shop's."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": json_formatter}},
+        "handlers": {"json": handler},
+        "root": {"level": level.upper(), "handlers": ["json"]},
+        "loggers": {
+            "_granian": {"handlers": ["json"], "level": level.upper(), "propagate": False},
+            "granian.access": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        },
+    }
