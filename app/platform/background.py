@@ -45,7 +45,7 @@ class Periodic:
 
     def _loop(self) -> None:
         # Jitter only spreads wake-ups; it protects nothing, so a plain PRNG is right.
-        while not self._stop.wait(self.interval * random.uniform(1 - self.jitter, 1)):  # noqa: S311
+        while not self._stop.wait(self.interval * random.uniform(1 - self.jitter, 1)):  # noqa: S311  # nosec B311
             self.tick()
 
     def tick(self) -> None:

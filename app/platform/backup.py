@@ -147,7 +147,7 @@ def _run(command: list[str], url: URL, tool: str) -> None:
     env = {**os.environ, "PGPASSWORD": url.password or ""} if url.password else None
     try:
         # The command is a fixed tool with arguments from our own configuration, no shell.
-        done = subprocess.run(command, env=env, capture_output=True,  # noqa: S603
+        done = subprocess.run(command, env=env, capture_output=True,  # noqa: S603  # nosec B603
                               text=True, check=False)
     except FileNotFoundError:
         raise BackupError(f"{tool} is not installed (PostgreSQL client tools)") from None
