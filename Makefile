@@ -21,11 +21,13 @@ LOCK_CMD := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --ge
 # built with the locked setuptools (no build isolation: nothing unlocked is downloaded).
 $(STAMP): pyproject.toml $(LOCK)
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/pip check
-	touch $(STAMP)
+	@echo "==> Installing the locked dependencies into $(VENV) (the first time takes a minute or two)"
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	@$(BIN)/pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
+		|| $(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/pip check >/dev/null || $(BIN)/pip check
+	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (requirements/dev.txt)
 
@@ -44,7 +46,7 @@ setup: install ## Install, migrate, create development keys and seed demo data
 	$(FLASK) seed
 
 run: install ## Set everything up (migrate, keys, demo data) and serve on http://127.0.0.1:8000 (PORT overrides)
-	PORT=$(PORT) bin/start
+	@PORT=$(PORT) bin/start
 
 test: install ## Run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -64,6 +66,19 @@ bench-quick: install ## Everyday subset: HTTP scenarios vs hello-world, 3 interl
 screenshots: install ## PNG of every shopper page at 1280x800 and 390x844 in screenshots/ (needs chromium)
 	$(BIN)/python -m tests.browser.screenshots
 
+IMAGE ?= localhost/shop:latest
+# image-test builds on a Debian bookworm base made with debootstrap (no registry needed; made
+# once and kept); `make image-test IMAGE_BASE=python:3.11-slim` tests the default base instead.
+IMAGE_BASE ?= localhost/shop-debian-base:bookworm-1
+
+image: ## Build the container image with podman (BASE_IMAGE=python:3.11-slim by default)
+	deploy/image/build $(IMAGE) $(or $(BASE_IMAGE),python:3.11-slim)
+
+image-test: install ## Build the image and run it (production, single and split) on the host's PostgreSQL and Redis
+	@[ "$(IMAGE_BASE)" != "localhost/shop-debian-base:bookworm-1" ] || deploy/image/debian-base $(IMAGE_BASE)
+	deploy/image/build $(IMAGE) $(IMAGE_BASE)
+	SHOP_IMAGE=$(IMAGE) SHOP_IMAGE_TEST_REQUIRED=1 $(BIN)/python -m pytest tests/image $(PYTEST_ARGS)
+
 migration: install ## New migration for MODULE (platform|identity|catalog|ordering): make migration MODULE=identity M="what"
 	$(FLASK) db migrate -d migrations/$(MODULE) -m "$(M)"
 
@@ -73,4 +88,4 @@ protos: install ## Regenerate the gRPC code in protos/generated from protos/*.pr
 clean: ## Remove the virtual environment and local instance data
 	rm -rf $(VENV) instance
 
-.PHONY: help install lock setup run test lint bench bench-quick migration protos clean screenshots
+.PHONY: help install lock setup run test lint image image-test bench bench-quick migration protos clean screenshots

@@ -277,8 +277,7 @@ def _grpc_group(services: Services) -> AppGroup:
         host_services: Services = host_app.extensions["shop.services"]
         host = build_module_host(host_services, names, host_app.app_context)
         start_background(host_app, names)
-        click.echo(f"serving {', '.join(names)} on {bind}")
-        host.serve_forever(bind)
+        host.serve_forever(bind)  # logs module_host_started (JSON, like every server line)
 
     @group.command("status")
     def status() -> None:

@@ -28,7 +28,8 @@ MIN_SECRET_GUESSES_LOG10 = 24
 
 
 # Flask-Limiter settings that are not named limits (every other RATELIMIT_* variable is one).
-_RATELIMIT_SETTINGS = {"RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX"}
+_RATELIMIT_SETTINGS = {"RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI_FILE",
+                       "RATELIMIT_KEY_PREFIX"}
 
 
 class ConfigError(RuntimeError):
@@ -108,11 +109,10 @@ class Settings:
             secret_key=read_secret(env, "SECRET_KEY"),
             metrics_token=read_secret(env, "METRICS_TOKEN"),
             alert_webhook_url=read_secret(env, "ALERT_WEBHOOK_URL"),
-            database_url=env.get("DATABASE_URL") or None,
+            # URLs carry passwords: each may come from a file too (``DATABASE_URL_FILE``).
+            database_url=read_secret(env, "DATABASE_URL"),
             module_database_urls={
-                m: env[f"{m.upper()}_DATABASE_URL"]
-                for m in modules
-                if env.get(f"{m.upper()}_DATABASE_URL")
+                m: url for m in modules if (url := read_secret(env, f"{m.upper()}_DATABASE_URL"))
             },
             jwt_keys_dir=Path(env["JWT_KEYS_DIR"]) if env.get("JWT_KEYS_DIR") else None,
             jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
@@ -138,7 +138,8 @@ class Settings:
                                                cls.order_sweep_interval)),
             shop_name=env.get("SHOP_NAME", cls.shop_name),
             ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED", "true")),
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", cls.ratelimit_storage_uri),
+            ratelimit_storage_uri=(read_secret(env, "RATELIMIT_STORAGE_URI")
+                                   or cls.ratelimit_storage_uri),
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX", cls.ratelimit_key_prefix),
             ratelimit_limits={
                 k.removeprefix("RATELIMIT_").lower(): v for k, v in env.items()

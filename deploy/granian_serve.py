@@ -25,6 +25,7 @@ from granian.http import HTTP1Settings
 from granian.server import Server
 
 from app.config import Settings, refuse_to_start_on_config_error, web_workers
+from app.platform.logging import server_dictconfig
 
 
 def settings(env: dict[str, str], interface: str, workers: int) -> dict[str, object]:
@@ -48,6 +49,8 @@ def settings(env: dict[str, str], interface: str, workers: int) -> dict[str, obj
         # A worker still busy this long after SIGTERM is killed (gunicorn's graceful_timeout).
         "workers_kill_timeout": 10,
         "log_access": False,  # the shop logs every request itself, as JSON with its request id
+        # Granian's own lines (starting, workers spawned or respawned) as JSON, like the shop's.
+        "log_dictconfig": server_dictconfig(env.get("LOG_LEVEL", "INFO")),
         "ssl_cert": Path(cert) if cert else None,
         "ssl_key": Path(key) if key else None,
     }

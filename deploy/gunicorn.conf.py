@@ -2,6 +2,8 @@
 
 import os
 
+import structlog
+
 from app.config import Settings, refuse_to_start_on_config_error, web_workers
 
 # An unsafe configuration stops the master here, with one line, before any worker starts.
@@ -22,6 +24,34 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 accesslog = None  # the shop logs every request itself, as JSON with its request id
 errorlog = "-"
+# The master process never loads the app, so its lines (starting, booting workers, a worker
+# that died) get the shop's JSON shape here; workers switch to app/platform/logging.py.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {
+        "()": structlog.stdlib.ProcessorFormatter,
+        "foreign_pre_chain": [
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        "processors": [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(sort_keys=True),
+        ],
+    }},
+    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
+                          "stream": "ext://sys.stdout"}},
+    "root": {"level": os.environ.get("LOG_LEVEL", "INFO").upper(), "handlers": ["json"]},
+    # gunicorn.access is left alone: silent by default (the shop logs every request itself,
+    # with its request id), and --access-logfile keeps working where an operator wants it.
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        "alembic": {"level": "WARNING"},
+    },
+}
 # HTTPS at gunicorn when certificate files are given; otherwise a proxy in front terminates TLS.
 certfile = os.environ.get("TLS_CERT_FILE") or None
 keyfile = os.environ.get("TLS_KEY_FILE") or None

@@ -102,3 +102,29 @@ def test_concurrent_audit_writes_keep_one_chain(api: Api) -> None:
         thread.join()
     count, broken = verify_chain()
     assert broken is None and count == 60
+
+
+def test_standard_library_records_are_json_lines_with_the_request_id(
+        log_stream: io.StringIO) -> None:
+    """gRPC, Werkzeug and gunicorn log through the standard library, not structlog: their
+    lines get the same JSON shape and the request id bound for the current request."""
+    import logging
+
+    import structlog
+
+    structlog.contextvars.bind_contextvars(request_id="req-0123456789abcdef")
+    try:
+        logging.getLogger("grpc._server").error("Exception calling application: %s", "boom")
+        logging.getLogger("werkzeug").warning('127.0.0.1 - "GET / HTTP/1.1" 404 -')
+        try:
+            raise RuntimeError("worker failed\nsecond line")
+        except RuntimeError:
+            logging.getLogger("gunicorn.error").exception("Exception in worker process")
+    finally:
+        structlog.contextvars.clear_contextvars()
+    records = lines(log_stream)  # json.loads of every physical line
+    assert [r["logger"] for r in records] == ["grpc._server", "werkzeug", "gunicorn.error"]
+    assert all(r["request_id"] == "req-0123456789abcdef" for r in records)
+    assert records[0]["event"] == "Exception calling application: boom"
+    assert records[0]["level"] == "error" and records[1]["level"] == "warning"
+    assert "RuntimeError: worker failed" in str(records[2]["exception"])

@@ -127,3 +127,19 @@ def test_alert_webhook_must_be_http(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ALERT_WEBHOOK_URL"):
         Settings.from_env({"SHOP_INSTANCE_PATH": str(tmp_path),
                            "ALERT_WEBHOOK_URL": "file:///etc/passwd"})
+
+
+def test_urls_with_passwords_may_come_from_files(tmp_path: Path) -> None:
+    """Kubernetes mounts secrets as files: the database and Redis URLs carry passwords."""
+    files = {"DATABASE_URL": "postgresql+psycopg://shop:pw@db/shop",
+             "ORDERING_DATABASE_URL": "postgresql+psycopg://orders:pw@db/orders",
+             "RATELIMIT_STORAGE_URI": "redis://:pw@redis:6379/0"}
+    env = production_env(tmp_path, DATABASE_URL="<unset>", RATELIMIT_STORAGE_URI="<unset>")
+    for name, value in files.items():
+        (tmp_path / name).write_text(value + "\n")
+        env[f"{name}_FILE"] = str(tmp_path / name)
+    settings = Settings.from_env(env)
+    assert settings.database_url == files["DATABASE_URL"]
+    assert settings.database_url_for("ordering") == files["ORDERING_DATABASE_URL"]
+    assert settings.ratelimit_storage_uri == files["RATELIMIT_STORAGE_URI"]
+    assert "storage_uri_file" not in settings.ratelimit_limits
