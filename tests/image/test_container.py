@@ -87,7 +87,7 @@ def create_admin(operator: Container, *, inside: bool) -> None:
 
 def assert_every_line_is_json(container: Container) -> None:
     """What a log collector reads from the container: one JSON object per line, from the
-    start script, gunicorn's master and workers, the shop and gRPC alike."""
+    start script, the server's main process and workers, the shop and gRPC alike."""
     text = container.logs()
     for line in filter(None, text.splitlines()):
         try:
@@ -150,7 +150,7 @@ def test_the_image_serves_the_whole_shop_in_production(
     shop_flow(https)
     assert podman("healthcheck", "run", web.name, check=False).returncode == 0
     assert_every_line_is_json(web)
-    # SIGTERM: gunicorn finishes its requests and the container exits cleanly, not killed.
+    # SIGTERM: the server finishes its requests and the container exits cleanly, not killed.
     assert web.stop() == 0, web.logs()[-3000:]
 
 
@@ -222,7 +222,7 @@ def test_the_image_keeps_no_build_secret_compiler_or_package_cache() -> None:
     root = podman("image", "mount", IMAGE).stdout.strip()
     try:
         rootfs = Path(root)
-        assert (rootfs / "opt/shop/bin/gunicorn").exists()
+        assert (rootfs / "opt/shop/bin/granian").exists()
         for tool in ("gcc", "cc", "pip", "pip3", "make"):
             found = [p for p in ("usr/bin", "usr/local/bin", "opt/shop/bin")
                      if (rootfs / p / tool).exists()]
