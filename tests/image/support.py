@@ -68,7 +68,7 @@ def make_secrets(directory: Path) -> Path:
 
 
 def make_tls_certificate(directory: Path) -> Path:
-    """A self-signed certificate for ``127.0.0.1`` (tls.crt, tls.key) for gunicorn to serve."""
+    """A self-signed certificate for ``127.0.0.1`` (tls.crt, tls.key) for the server to serve."""
     import datetime as dt
     import ipaddress
 

@@ -87,7 +87,7 @@ def create_admin(operator: Container, *, inside: bool) -> None:
 
 def assert_every_line_is_json(container: Container) -> None:
     """What a log collector reads from the container: one JSON object per line, from the
-    start script, gunicorn's master and workers, the shop and gRPC alike."""
+    start script, the server's main process and workers, the shop and gRPC alike."""
     text = container.logs()
     for line in filter(None, text.splitlines()):
         try:
@@ -95,6 +95,15 @@ def assert_every_line_is_json(container: Container) -> None:
         except ValueError:
             raise AssertionError(f"{container.role}: not JSON: {line!r}") from None
     assert text.strip(), f"{container.role} logged nothing"
+
+
+def readiness_details(http: Client) -> dict[str, Any]:
+    """/readyz with its checks, which it shows to an administrator only."""
+    status, admin = http("POST", "/api/token/", {"username": "ops", "password": ADMIN_PASSWORD})
+    assert status == 200, admin
+    status, ready = http("GET", "/readyz", token=admin["access"])
+    assert status == 200 and ready["status"] == "ready", ready
+    return dict(ready)
 
 
 def shop_flow(http: Client) -> dict[str, Any]:
@@ -134,13 +143,14 @@ def test_the_image_serves_the_whole_shop_in_production(
     }, {shop_secrets: SECRETS, tls: "/run/secrets/tls"})
     containers.append(web.start())
     https = Client(f"https://127.0.0.1:{port}", cafile=tls / "tls.crt")
-    ready = wait_ready(https, [web])
-    assert all(v == "ok" for v in ready["checks"]["databases"]["binds"].values()), ready
+    wait_ready(https, [web])
     create_admin(web, inside=True)
+    ready = readiness_details(https)
+    assert all(v == "ok" for v in ready["checks"]["databases"]["binds"].values()), ready
     shop_flow(https)
     assert podman("healthcheck", "run", web.name, check=False).returncode == 0
     assert_every_line_is_json(web)
-    # SIGTERM: gunicorn finishes its requests and the container exits cleanly, not killed.
+    # SIGTERM: the server finishes its requests and the container exits cleanly, not killed.
     assert web.stop() == 0, web.logs()[-3000:]
 
 
@@ -189,9 +199,9 @@ def test_the_same_image_runs_split_into_web_and_module_host_containers(
     }, {shop_secrets: SECRETS, pki["web"]: "/run/secrets/pki"})
     containers.append(web.start())
     ingress = Client(f"http://127.0.0.1:{web_port}", forwarded_https=True)
-    ready = wait_ready(ingress, containers)
-    assert ready["checks"]["grpc"]["ok"], ready
+    wait_ready(ingress, containers)
     create_admin(migrate, inside=False)
+    assert readiness_details(ingress)["checks"]["grpc"]["ok"]
     order = shop_flow(ingress)
     assert order["status"] in {"pending", "confirmed"}, order
     # Every module was reached over mTLS as its own host: each host logged its calls.
@@ -212,7 +222,7 @@ def test_the_image_keeps_no_build_secret_compiler_or_package_cache() -> None:
     root = podman("image", "mount", IMAGE).stdout.strip()
     try:
         rootfs = Path(root)
-        assert (rootfs / "opt/shop/bin/gunicorn").exists()
+        assert (rootfs / "opt/shop/bin/granian").exists()
         for tool in ("gcc", "cc", "pip", "pip3", "make"):
             found = [p for p in ("usr/bin", "usr/local/bin", "opt/shop/bin")
                      if (rootfs / p / tool).exists()]

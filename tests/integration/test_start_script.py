@@ -144,9 +144,9 @@ def test_a_newcomers_first_minute_one_line_per_phase_then_url_and_accounts(
 
 
 @pytest.mark.redis
-def test_outside_development_every_line_is_json_including_gunicorn_and_grpc_hosts(
+def test_outside_development_every_line_is_json_including_the_server_and_grpc_hosts(
         tmp_path: Path) -> None:
-    """Production profile, modules as gRPC hosts: the start script's own lines, gunicorn's
+    """Production profile, modules as gRPC hosts: the start script's own lines, the server's
     master and workers, the module hosts, requests (with their request id): all JSON."""
     from app.identity.signing import SigningKeyStore
     from app.platform.clock import SystemClock
@@ -189,6 +189,6 @@ def test_outside_development_every_line_is_json_including_gunicorn_and_grpc_host
         except ValueError:
             raise AssertionError(f"not a JSON line: {line!r}\n{output[-3000:]}") from None
     loggers = {str(r.get("logger")) for r in records}
-    assert {"shop.start", "gunicorn.error", "shop.grpc.host", "shop.http"} <= loggers, loggers
+    assert {"shop.start", "_granian", "shop.grpc.host", "shop.http"} <= loggers, loggers
     requests = [r for r in records if r.get("event") == "request"]
     assert requests and all(len(str(r["request_id"])) >= 16 for r in requests)
