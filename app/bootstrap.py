@@ -26,6 +26,7 @@ from app.ordering.grpc_client import GrpcOrderingClient
 from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
+from app.platform.blocklist import Blocklist
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
 from app.platform.crypto import KeyRingLoader
@@ -44,6 +45,7 @@ class Services:
     identity: IdentityService
     verifier: AccessTokenVerifier
     keyrings: KeyRingLoader
+    blocklist: Blocklist
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
     transport: TransportSettings = field(default_factory=TransportSettings)
@@ -90,7 +92,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             keyrings=keyrings, audit=audit, clock=clock)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
-                    transport=transport, peers=peers)
+                    transport=transport, peers=peers,
+                    blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds))
 
 
 class _RemoteClients:

@@ -66,6 +66,7 @@ class Settings:
     jwt_max_bytes: int = 8192
     revocation_poll_seconds: float = 1.0
     catalog_list_cache_seconds: float = 1.0
+    blocklist_cache_seconds: float = 2.0
     password_hash_iterations: int = 600_000
     max_content_length: int = 1_048_576
     log_level: str = "INFO"
@@ -111,6 +112,7 @@ class Settings:
             trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
             revocation_poll_seconds=float(env.get("REVOCATION_POLL_SECONDS", "1")),
             catalog_list_cache_seconds=float(env.get("CATALOG_LIST_CACHE_SECONDS", "1")),
+            blocklist_cache_seconds=float(env.get("BLOCKLIST_CACHE_SECONDS", "2")),
             shop_name=env.get("SHOP_NAME", cls.shop_name),
             ratelimit_enabled=_flag(env.get("RATELIMIT_ENABLED", "true")),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", cls.ratelimit_storage_uri),
