@@ -35,6 +35,7 @@ from app.platform.grpc.pki import Pki
 from app.platform.grpc.server import Registration
 from app.platform.grpc.settings import MODULES, TransportConfigError, TransportSettings
 from app.platform.grpc.status import PeerStatus
+from app.platform.security_stats import SecurityStats
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Services:
     verifier: AccessTokenVerifier
     keyrings: KeyRingLoader
     blocklist: Blocklist
+    security: SecurityStats
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
     transport: TransportSettings = field(default_factory=TransportSettings)
@@ -93,7 +95,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
                     transport=transport, peers=peers,
-                    blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds))
+                    blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds),
+                    security=SecurityStats(audit, clock))
 
 
 class _RemoteClients:

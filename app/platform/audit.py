@@ -66,6 +66,7 @@ class SecurityEvent(StrEnum):
     RATE_LIMITED = "excess_rate_limit_exceeded"
     BREAKER_CHANGED = "sys_circuit_breaker_change"
     ALERT = "sys_alert"
+    AUDIT_VERIFIED = "sys_audit_verified"
     # Business changes that an investigation needs to see beside the security events.
     ORDER_CANCELLED = "order_cancelled"
 
