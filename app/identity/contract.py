@@ -228,6 +228,17 @@ class IdentityService(Protocol):
         """
         ...
 
+    def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
+        """Step-up: the caller confirms their password and, when their 2FA is on, a TOTP or
+        unused backup code, before a sensitive action. Returns the time of the proof (epoch
+        seconds), which the caller keeps bound to its session. Audited (``authn_step_up``);
+        a wrong password counts toward the lockout; a locked or inactive account answers like
+        a wrong password. Not idempotent (a code is spent).
+
+        Raises PermissionDenied (system principal), InvalidCredentials, InvalidTwoFactorCode.
+        """
+        ...
+
     def unlock(self, user_id: str, actor: str) -> bool:
         """Clear a login lockout; True when the account was locked or had failures.
 

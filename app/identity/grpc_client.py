@@ -128,6 +128,10 @@ class GrpcIdentityClient:
     def disable_two_factor(self, principal: Principal, password: str, code: str) -> None:
         self._call("DisableTwoFactor", pb.PasswordCodeRequest(password=password, code=code))
 
+    def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
+        reply = self._call("Reauthenticate", pb.PasswordCodeRequest(password=password, code=code))
+        return int(reply.verified_at)
+
     def regenerate_backup_codes(self, principal: Principal, password: str,
                                 code: str) -> BackupCodes:
         reply = self._call("RegenerateBackupCodes",

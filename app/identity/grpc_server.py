@@ -32,7 +32,7 @@ POLICY = Policy(SERVICE, {
         "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
         "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
-        "Unlock", "ReencryptTotpSecrets")},
+        "Unlock", "ReencryptTotpSecrets", "Reauthenticate")},
 })
 
 
@@ -117,6 +117,10 @@ class IdentityServicer(pb_grpc.IdentityServicer):
     def DisableTwoFactor(self, req: pb.PasswordCodeRequest, ctx: grpc.ServicerContext) -> Any:
         self._s.disable_two_factor(_principal(), req.password, req.code)
         return pb.Empty()
+
+    def Reauthenticate(self, req: pb.PasswordCodeRequest, ctx: grpc.ServicerContext) -> Any:
+        verified_at = self._s.reauthenticate(_principal(), req.password, req.code)
+        return pb.StepUpProof(verified_at=verified_at)
 
     def RegenerateBackupCodes(self, req: pb.PasswordCodeRequest,
                               ctx: grpc.ServicerContext) -> Any:

@@ -32,6 +32,7 @@ from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher, check_policy
 from app.identity.signing import KeyStoreError, SigningKeyStore
+from app.identity.step_up import StepUp
 from app.identity.tokens import TokenIssuer
 from app.identity.two_factor import TwoFactorManager
 from app.kernel import InvalidInput, NotFound, Page, PermissionDenied, Principal, Revocation
@@ -64,6 +65,8 @@ class DatabaseIdentityService:
                  on_revoked: Callable[[], None] = lambda: None) -> None:
         self.two_factor = two_factor
         self.lockout = lockout or LockoutPolicy()
+        self.step_up = StepUp(hasher=hasher, lockout=self.lockout, two_factor=two_factor,
+                              audit=audit, clock=clock)
         self.hasher = hasher
         self.keys = keys
         self.issuer = issuer
@@ -216,6 +219,9 @@ class DatabaseIdentityService:
     def regenerate_backup_codes(self, principal: Principal, password: str,
                                 code: str) -> BackupCodes:
         return self.two_factor.regenerate(principal, password, code)
+
+    def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
+        return self.step_up.reauthenticate(principal, password, code)
 
     def reencrypt_totp_secrets(self) -> int:
         return self.two_factor.reencrypt()

@@ -43,6 +43,7 @@ class SecurityEvent(StrEnum):
     TOKEN_REVOKED = "authn_token_revoked"
     TOKEN_INVALID = "authn_token_invalid"
     PASSWORD_CHANGED = "authn_password_change"
+    STEP_UP = "authn_step_up"
     MFA_SETUP = "authn_mfa_setup"
     MFA_ENABLED = "authn_mfa_enabled"
     MFA_DISABLED = "authn_mfa_disabled"

@@ -212,6 +212,12 @@ class PasswordCodeRequest(_message.Message):
     code: str
     def __init__(self, password: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
 
+class StepUpProof(_message.Message):
+    __slots__ = ("verified_at",)
+    VERIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    verified_at: int
+    def __init__(self, verified_at: _Optional[int] = ...) -> None: ...
+
 class BackupCodes(_message.Message):
     __slots__ = ("codes",)
     CODES_FIELD_NUMBER: _ClassVar[int]

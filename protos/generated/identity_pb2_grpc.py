@@ -129,6 +129,11 @@ class IdentityStub:
                 request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
                 _registered_method=True)
+        self.Reauthenticate = channel.unary_unary(
+                '/shop.identity.v1.Identity/Reauthenticate',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
+                _registered_method=True)
         self.RegenerateBackupCodes = channel.unary_unary(
                 '/shop.identity.v1.Identity/RegenerateBackupCodes',
                 request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
@@ -278,6 +283,12 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Reauthenticate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RegenerateBackupCodes(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -411,6 +422,11 @@ def add_IdentityServicer_to_server(servicer, server):
                     servicer.DisableTwoFactor,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'Reauthenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reauthenticate,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.StepUpProof.SerializeToString,
             ),
             'RegenerateBackupCodes': grpc.unary_unary_rpc_method_handler(
                     servicer.RegenerateBackupCodes,
@@ -956,6 +972,33 @@ class Identity:
             '/shop.identity.v1.Identity/DisableTwoFactor',
             protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reauthenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/Reauthenticate',
+            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
             options,
             channel_credentials,
             insecure,
