@@ -15,6 +15,7 @@ from app.platform.blocking import BlockGate
 from app.platform.clock import Clock
 from app.platform.migrations import migrate
 from app.web import init_web
+from app.web.ui.errors import render_error
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     with app.app_context():
         services = build_services(settings, clock)
     app.extensions["shop.services"] = services
-    errors.init_app(app)
+    errors.init_app(app, render_error)
     http.init_app(app, gate=BlockGate(services.blocklist, services.audit, services.clock))
     headers.init_app(app, settings)
     metrics.init_app(app, services.audit, services.verifier, settings.metrics_token)

@@ -10,7 +10,7 @@ from app import kernel
 from app.kernel import Page, Principal
 from app.ordering import contract
 from app.ordering import grpc_codec as codec
-from app.ordering.contract import OrderItem, OrderView
+from app.ordering.contract import CartView, OrderItem, OrderView
 from app.ordering.grpc_server import SERVICE
 from app.platform.audit import AuditTrail
 from app.platform.grpc.client import RemoteModule
@@ -19,8 +19,9 @@ from app.platform.grpc.settings import TransportSettings
 from protos.generated import ordering_pb2 as pb
 from protos.generated import ordering_pb2_grpc as pb_grpc
 
+# Not AddToCart (it adds) nor Checkout without its key: like PlaceOrder, never retried here.
 IDEMPOTENT = ("GetOrder", "ListOrders", "CancelOrder", "ChangeStatus", "ForgetUser",
-              "ReencryptUserReferences")
+              "ReencryptUserReferences", "GetCart", "SetCartItem")
 
 
 def _errors() -> dict[str, type[kernel.ContractError]]:
@@ -64,6 +65,23 @@ class GrpcOrderingClient:
         reply = self.remote.call("ChangeStatus",
                                  pb.ChangeStatusRequest(order_id=order_id, status=status))
         return codec.order_from_pb(reply)
+
+    def get_cart(self, principal: Principal) -> CartView:
+        return codec.cart_from_pb(self.remote.call("GetCart", pb.Empty()))
+
+    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
+        return codec.cart_from_pb(self.remote.call("AddToCart", request))
+
+    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
+        return codec.cart_from_pb(self.remote.call("SetCartItem", request))
+
+    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+        request = pb.CheckoutRequest()
+        if idempotency_key is not None:
+            request.idempotency_key = idempotency_key
+        return codec.order_from_pb(self.remote.call("Checkout", request))
 
     def forget_user(self, user_id: str) -> int:
         return int(self.remote.call("ForgetUser", pb.UserId(user_id=user_id)).count)

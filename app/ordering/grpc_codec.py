@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.kernel import Page
-from app.ordering.contract import OrderItem, OrderLineView, OrderView
+from app.ordering.contract import CartLineView, CartView, OrderItem, OrderLineView, OrderView
 from protos.generated import ordering_pb2 as pb
 
 
@@ -42,3 +42,18 @@ def items_to_pb(items: tuple[OrderItem, ...]) -> list[pb.OrderItem]:
 def items_from_pb(items: object) -> tuple[OrderItem, ...]:
     return tuple(OrderItem(product_id=i.product_id, quantity=i.quantity)
                  for i in items)  # type: ignore[attr-defined]
+
+
+def cart_to_pb(c: CartView) -> pb.Cart:
+    return pb.Cart(total=str(c.total), item_count=c.item_count, lines=[
+        pb.CartLine(product_id=x.product_id, product_name=x.product_name,
+                    unit_price=str(x.unit_price), quantity=x.quantity, subtotal=str(x.subtotal),
+                    stock=x.stock, available=x.available) for x in c.lines])
+
+
+def cart_from_pb(m: pb.Cart) -> CartView:
+    return CartView(total=Decimal(m.total), item_count=m.item_count, lines=tuple(
+        CartLineView(product_id=x.product_id, product_name=x.product_name,
+                     unit_price=Decimal(x.unit_price), quantity=x.quantity,
+                     subtotal=Decimal(x.subtotal), stock=x.stock, available=x.available)
+        for x in m.lines))

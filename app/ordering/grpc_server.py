@@ -22,7 +22,8 @@ SERVICE = "shop.ordering.v1.Ordering"
 _WEB = frozenset({"web"})
 POLICY = Policy(SERVICE, {
     name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
-                            "ChangeStatus", "ReencryptUserReferences")
+                            "ChangeStatus", "ReencryptUserReferences", "GetCart", "AddToCart",
+                            "SetCartItem", "Checkout")
 } | {"ForgetUser": frozenset({"web", "identity"})})
 
 
@@ -55,6 +56,20 @@ class OrderingServicer(pb_grpc.OrderingServicer):
 
     def ChangeStatus(self, req: pb.ChangeStatusRequest, ctx: grpc.ServicerContext) -> Any:
         return codec.order_to_pb(self._s.change_status(_principal(), req.order_id, req.status))
+
+    def GetCart(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return codec.cart_to_pb(self._s.get_cart(_principal()))
+
+    def AddToCart(self, req: pb.CartItemRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.cart_to_pb(self._s.add_to_cart(_principal(), req.product_id, req.quantity))
+
+    def SetCartItem(self, req: pb.CartItemRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.cart_to_pb(self._s.set_cart_item(_principal(), req.product_id,
+                                                      req.quantity))
+
+    def Checkout(self, req: pb.CheckoutRequest, ctx: grpc.ServicerContext) -> Any:
+        key = req.idempotency_key if req.HasField("idempotency_key") else None
+        return codec.order_to_pb(self._s.checkout(_principal(), key))
 
     def ForgetUser(self, req: pb.UserId, ctx: grpc.ServicerContext) -> Any:
         return pb.Count(count=self._s.forget_user(req.user_id))

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 from app.catalog.contract import CatalogService, Reservation, ReservationLine
 from app.identity.contract import IdentityService
 from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
+from app.ordering.cart import Carts
 from app.ordering.contract import (
     MAX_LINES,
     MAX_QUANTITY,
     STATUSES,
     TRANSITIONS,
+    CartView,
     InvalidTransition,
     OrderItem,
     OrderLineView,
@@ -85,6 +87,7 @@ class DatabaseOrderingService:
         self.audit = audit
         self.clock = clock
         self.keys = IdempotencyKeys(clock)
+        self.carts = Carts(catalog=catalog, index=references.index, keys=self.keys, clock=clock)
 
     # -- placing ------------------------------------------------------------------------
 
@@ -261,6 +264,23 @@ class DatabaseOrderingService:
                 .execution_options(synchronize_session=False)))
             if result.rowcount != 1:
                 raise InvalidTransition(f"This order cannot be changed to {status} now.")
+
+    # -- cart (app/ordering/cart.py) ------------------------------------------------------
+
+    def get_cart(self, principal: Principal) -> CartView:
+        return self.carts.view(principal)
+
+    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        self.carts.add(principal, product_id, quantity)
+        return self.carts.view(principal)
+
+    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        self.carts.set(principal, product_id, quantity)
+        return self.carts.view(principal)
+
+    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+        return self.carts.checkout(principal, idempotency_key, self.place_order,
+                                   lambda order_id: self._view(self._load(order_id)))
 
     # -- operations ---------------------------------------------------------------------
 

@@ -41,6 +41,15 @@ STATUS_BY_CODE: dict[str, int] = {
 }
 
 
+# Routes for programs (API, key set, metrics, probes): always problem+json, never a page.
+MACHINE_PREFIXES = ("/api/", "/.well-known/", "/metrics", "/healthz", "/readyz")
+
+
+def wants_html() -> bool:
+    """Whether this request is a page request (answered with an HTML error page)."""
+    return not request.path.startswith(MACHINE_PREFIXES)
+
+
 class Problem(Exception):
     """An HTTP problem raised by the web layer itself (validation, authentication...)."""
 
@@ -124,26 +133,26 @@ def _internal_error(error: BaseException) -> Response:
 def init_app(app: Flask, html_handler: Any = None) -> None:
     """Register the handlers. ``html_handler(status, detail)`` renders pages for the UI."""
 
-    def wants_html() -> bool:
-        return html_handler is not None and not request.path.startswith(("/api/", "/.well-known"))
+    def page() -> bool:
+        return html_handler is not None and wants_html()
 
     @app.errorhandler(Problem)
     def _problem(error: Problem) -> Response:
-        if wants_html():
+        if page():
             return html_handler(error.status, error.detail)
         return problem_response(error.status, error.detail, title=error.title,
                                 errors=error.errors, headers=error.headers, code=error.code)
 
     @app.errorhandler(ContractError)
     def _contract(error: ContractError) -> Response:
-        if wants_html():
+        if page():
             return html_handler(status_for(error), error.detail)
         return contract_error_response(error)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         status = error.code or 500
-        if wants_html():
+        if page():
             return html_handler(status, error.description or "")
         headers = dict(error.get_headers()) if status in (405, 429) else {}
         headers.pop("Content-Type", None)
@@ -151,7 +160,7 @@ def init_app(app: Flask, html_handler: Any = None) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        if wants_html():
+        if page():
             log.error("unhandled_error", error_type=type(error).__name__, exc_info=error)
             return html_handler(500, "Something went wrong on our side.")
         return _internal_error(error)

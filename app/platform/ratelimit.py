@@ -56,7 +56,7 @@ from limits.errors import StorageError
 
 from app.config import ConfigError, Settings
 from app.platform.audit import AuditTrail, SecurityEvent
-from app.platform.errors import problem_response
+from app.platform.errors import problem_response, wants_html
 from app.platform.metrics import RATE_LIMIT_HITS
 
 log = structlog.get_logger("shop.ratelimit")
@@ -87,6 +87,16 @@ def json_field(name: str) -> Callable[[], str]:
         data = request.get_json(silent=True)
         value = data.get(name) if isinstance(data, dict) else None
         return f"{name}:" + (value.casefold()[:64] if isinstance(value, str) else "-")
+
+    return key
+
+
+def form_field(name: str) -> Callable[[], str]:
+    """Key from an HTML form field (case-folded), for the UI's login and registration."""
+
+    def key() -> str:
+        value = request.form.get(name)
+        return f"{name}:" + (value.casefold()[:64] if value else "-")
 
     return key
 
@@ -149,6 +159,9 @@ class RateLimits:
     lenient: Limiter
     audit: AuditTrail
     _keys: dict[str, Callable[[], str]] = field(default_factory=dict)
+    # ``html_error(status, detail, retry_after)`` renders pages (set by the UI); the API and
+    # other machine routes keep problem+json.
+    html_error: Callable[..., Response] | None = None
     _reported: FirstInWindow = field(default_factory=lambda: FirstInWindow())
 
     def storage_ok(self) -> bool:
@@ -172,13 +185,16 @@ class RateLimits:
             log.warning("rate_limited", limit=name, key=key)
             self.audit.record(SecurityEvent.RATE_LIMITED, outcome="failure", actor="",
                               target=key, limit=name, path=request.path)
+        if self.html_error is not None and wants_html():
+            return self.html_error(429, "", retry_after)
         return problem_response(429, "Too many requests; try again later.", code="rate_limited",
                                 headers={"Retry-After": str(retry_after)})
 
-    @staticmethod
-    def storage_down(error: StorageError) -> Response:
+    def storage_down(self, error: StorageError) -> Response:
         log.error("ratelimit_storage_unavailable", path=request.path,
                   error_type=type(error.storage_error).__name__)
+        if self.html_error is not None and wants_html():
+            return self.html_error(503, "", 30)
         return problem_response(503, "This action is unavailable right now; try again soon.",
                                 code="unavailable", headers={"Retry-After": "30"})
 

@@ -45,7 +45,8 @@ def test_a_blocked_address_gets_403_on_the_api_and_pages_before_any_other_work(
     events = [e["event"] for e in api.services.audit.recent(50)]
     assert "authn_login_fail" not in events, "the login was never attempted"
     page = get(api, "/", "198.51.100.23")
-    assert page.status_code == 403
+    assert page.status_code == 403 and page.mimetype == "text/html"
+    assert get(api, "/", "198.51.100.24").status_code == 200
     assert get(api, "/api/products/", "198.51.100.24").status_code == 401, "others pass"
     assert get(api, "/healthz", "198.51.100.23").status_code == 200, "liveness is exempt"
 
