@@ -18,9 +18,11 @@ from app.identity.contract import (
     LoginResult,
     PublicKey,
     SecondFactorLogin,
+    SigningKeyView,
     TokenPair,
     TwoFactorSetup,
     TwoFactorStatus,
+    UserAccountView,
     UserChanges,
     UserView,
 )
@@ -33,7 +35,8 @@ from app.platform.grpc.settings import TransportSettings
 from protos.generated import identity_pb2 as pb
 from protos.generated import identity_pb2_grpc as pb_grpc
 
-IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "PublicKey", "Jwks", "RevocationsSince",
+IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "FindUsers", "UserAccount", "SigningKeys",
+              "PublicKey", "Jwks", "RevocationsSince",
               "Logout", "LogoutEverywhere", "TwoFactorStatus", "LoginTicketOwner", "Unlock",
               "ReencryptTotpSecrets")
 ERRORS = error_registry(vars(contract).values(), vars(kernel).values())
@@ -90,6 +93,20 @@ class GrpcIdentityClient:
     def list_users(self, page: int, page_size: int) -> Page[UserView]:
         reply = self._call("ListUsers", pb.ListUsersRequest(page=page, page_size=page_size))
         return codec.page_from_pb(reply)
+
+    def find_users(self, principal: Principal, search: str, page: int,
+                   page_size: int) -> Page[UserView]:
+        reply = self._call("FindUsers", pb.FindUsersRequest(search=search, page=page,
+                                                            page_size=page_size))
+        return codec.page_from_pb(reply)
+
+    def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
+        return codec.account_from_pb(self._call("UserAccount",
+                                                pb.UserIdRequest(user_id=user_id)))
+
+    def signing_keys(self, principal: Principal) -> tuple[SigningKeyView, ...]:
+        reply = self._call("SigningKeys", pb.Empty())
+        return tuple(codec.signing_key_from_pb(k) for k in reply.keys)
 
     def admin_update_user(self, admin: Principal, user_id: str,
                           changes: UserChanges) -> UserView:

@@ -32,7 +32,8 @@ POLICY = Policy(SERVICE, {
         "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
         "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
-        "Unlock", "ReencryptTotpSecrets", "Reauthenticate")},
+        "Unlock", "ReencryptTotpSecrets", "Reauthenticate",
+        "FindUsers", "UserAccount", "SigningKeys")},
 })
 
 
@@ -81,6 +82,17 @@ class IdentityServicer(pb_grpc.IdentityServicer):
 
     def ListUsers(self, req: pb.ListUsersRequest, ctx: grpc.ServicerContext) -> Any:
         return codec.page_to_pb(self._s.list_users(req.page, req.page_size))
+
+    def FindUsers(self, req: pb.FindUsersRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.page_to_pb(self._s.find_users(_principal(), req.search, req.page,
+                                                   req.page_size))
+
+    def UserAccount(self, req: pb.UserIdRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.account_to_pb(self._s.user_account(_principal(), req.user_id))
+
+    def SigningKeys(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return pb.SigningKeysReply(keys=[codec.signing_key_to_pb(k)
+                                    for k in self._s.signing_keys(_principal())])
 
     def AdminUpdateUser(self, req: pb.AdminUpdateRequest, ctx: grpc.ServicerContext) -> Any:
         changes = UserChanges(role=req.role if req.HasField("role") else None,

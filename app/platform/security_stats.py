@@ -143,6 +143,20 @@ class SecurityStats:
             items = tuple(_row(r) for r in rows)
         return Page(items=items, total=total, page=page, page_size=page_size)
 
+    def last_login(self, principal: Principal, user_id: str) -> datetime | None:
+        """When ``user_id`` last signed in completely (with the code step when 2FA was on),
+        or None. Raises PermissionDenied."""
+        require_admin(principal)
+        query = (select(AuditRecord)
+                 .where(AuditRecord.event == SecurityEvent.LOGIN_SUCCESS,
+                        AuditRecord.target == user_id)
+                 .order_by(AuditRecord.seq.desc()).limit(10))
+        with unit_of_work(None, readonly=True) as session:
+            for row in session.scalars(query):
+                if not json.loads(row.details).get("second_factor_required"):
+                    return _aware(row.occurred_at)
+        return None
+
     def event_names(self) -> list[str]:
         return sorted(e.value for e in SecurityEvent)
 

@@ -84,6 +84,21 @@ class IdentityStub:
                 request_serializer=protos_dot_generated_dot_identity__pb2.ListUsersRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserPage.FromString,
                 _registered_method=True)
+        self.FindUsers = channel.unary_unary(
+                '/shop.identity.v1.Identity/FindUsers',
+                request_serializer=protos_dot_generated_dot_identity__pb2.FindUsersRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.UserPage.FromString,
+                _registered_method=True)
+        self.UserAccount = channel.unary_unary(
+                '/shop.identity.v1.Identity/UserAccount',
+                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.UserAccountReply.FromString,
+                _registered_method=True)
+        self.SigningKeys = channel.unary_unary(
+                '/shop.identity.v1.Identity/SigningKeys',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
+                _registered_method=True)
         self.AdminUpdateUser = channel.unary_unary(
                 '/shop.identity.v1.Identity/AdminUpdateUser',
                 request_serializer=protos_dot_generated_dot_identity__pb2.AdminUpdateRequest.SerializeToString,
@@ -224,6 +239,24 @@ class IdentityServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListUsers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindUsers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UserAccount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SigningKeys(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -377,6 +410,21 @@ def add_IdentityServicer_to_server(servicer, server):
                     servicer.ListUsers,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.ListUsersRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.UserPage.SerializeToString,
+            ),
+            'FindUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindUsers,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.FindUsersRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.UserPage.SerializeToString,
+            ),
+            'UserAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.UserAccount,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.UserAccountReply.SerializeToString,
+            ),
+            'SigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.SigningKeys,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.SerializeToString,
             ),
             'AdminUpdateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.AdminUpdateUser,
@@ -729,6 +777,87 @@ class Identity:
             '/shop.identity.v1.Identity/ListUsers',
             protos_dot_generated_dot_identity__pb2.ListUsersRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/FindUsers',
+            protos_dot_generated_dot_identity__pb2.FindUsersRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.UserPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UserAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/UserAccount',
+            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.UserAccountReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/SigningKeys',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
             options,
             channel_credentials,
             insecure,

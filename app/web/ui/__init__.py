@@ -80,3 +80,6 @@ def _register(app: Flask, ui: Ui) -> None:
 
     for flow in (catalog, account):
         app.register_blueprint(flow.blueprint(ui))
+    from app.web.ui import admin
+
+    app.register_blueprint(admin.blueprint(ui))
