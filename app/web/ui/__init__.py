@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, request
 from flask_wtf.csrf import CSRFProtect
@@ -20,6 +21,8 @@ from app.platform.ratelimit import RateLimits
 from app.web.ui import assets, errors
 from app.web.ui.session import CookieNames, UiSession
 from app.web.ui.session import init_app as init_session
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 csrf = CSRFProtect()
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,13 +39,13 @@ class Ui:
     session: UiSession
     limits: RateLimits
 
-    @property
-    def login_required(self) -> Callable[..., object]:
-        return self.session.login_required
+    def login_required(self, view: F) -> F:
+        """The view receives ``principal=``; anonymous visitors go to the login page."""
+        return self.session.login_required(view)
 
-    @property
-    def admin_required(self) -> Callable[..., object]:
-        return self.session.admin_required
+    def admin_required(self, view: F) -> F:
+        """Like ``login_required``; a signed-in non-admin gets the 403 page (audited)."""
+        return self.session.admin_required(view)
 
     @staticmethod
     def blueprint(name: str, import_name: str, url_prefix: str | None = None) -> Blueprint:
@@ -76,9 +79,9 @@ def init_ui(app: Flask, services: Services, limits: RateLimits) -> Ui:
 
 
 def _register(app: Flask, ui: Ui) -> None:
-    from app.web.ui import account, catalog
+    from app.web.ui import account, cart, catalog, orders, profile, two_factor
 
-    for flow in (catalog, account):
+    for flow in (catalog, account, profile, two_factor, cart, orders):
         app.register_blueprint(flow.blueprint(ui))
     from app.web.ui import admin
 
