@@ -31,7 +31,8 @@ class AdminBrowser(Shopper):
         """Answer a step-up page: post its form (original fields carried) with the password."""
         html = text_of(response)
         assert "Confirm it is you" in html, html[:2000]
-        action = unescape(re.search(r'<form method="post" action="([^"]+)"', html).group(1))
+        forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', html, re.S)
+        action = unescape(next(a for a, body in forms if "step_up_password" in body))
         fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
         fields = {k: unescape(v) for k, v in fields.items()}
         fields.update(csrf_token=csrf_of(html), step_up_password=password, step_up_code=code)

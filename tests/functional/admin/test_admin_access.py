@@ -83,3 +83,30 @@ def _system():  # type: ignore[no-untyped-def]
     from app.kernel import Principal
 
     return Principal.system("test")
+
+
+def test_every_admin_form_refuses_a_post_without_csrf_token_and_changes_nothing(
+        app: Flask, admin: AdminBrowser, api: Api) -> None:
+    """Attack: CSRF against each state-changing admin route (enumerated from the URL map, so a
+    new route cannot be forgotten)."""
+    from app.platform.audit import AuditRecord
+    from app.platform.db import db
+    from tests.shop_helpers import add_product
+
+    values = {"user_id": api.user("victim")["id"], "kid": api.services.identity.signing_keys(
+        _system())[0].kid, "product_id": add_product(app, api.services, "CSRF-1"),
+        "order_id": "00000000-0000-4000-8000-000000000000"}
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint.startswith("admin.") and "POST" in (r.methods or ())]
+    assert len(rules) >= 15
+    with app.app_context():
+        rows_before = db.session.query(AuditRecord).count()
+    for rule in rules:
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<{name}>", values[name])
+        response = admin.client.post(path, data={"role": "admin", "network": "192.0.2.1",
+                                                 "reason": "x", "status": "confirmed"})
+        assert response.status_code == 400, path
+    with app.app_context():
+        assert db.session.query(AuditRecord).count() == rows_before
