@@ -39,6 +39,8 @@ IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "FindUsers", "UserAccount"
               "PublicKey", "Jwks", "RevocationsSince",
               "Logout", "LogoutEverywhere", "TwoFactorStatus", "LoginTicketOwner", "Unlock",
               "ReencryptTotpSecrets")
+# Making an RSA-4096 key takes seconds on a busy host: more than the default call deadline.
+KEY_DEADLINE = 30.0
 ERRORS = error_registry(vars(contract).values(), vars(kernel).values())
 
 
@@ -128,10 +130,11 @@ class GrpcIdentityClient:
         return [codec.revocation_from_pb(e) for e in reply.entries]
 
     def rotate_signing_key(self) -> str:
-        return str(self._call("RotateSigningKey", pb.Empty()).kid)
+        return str(self.remote.call("RotateSigningKey", pb.Empty(), deadline=KEY_DEADLINE).kid)
 
     def remove_signing_key(self, kid: str) -> None:
-        self._call("RemoveSigningKey", pb.KeyId(kid=kid))
+        # Removing the active key makes a new one first.
+        self.remote.call("RemoveSigningKey", pb.KeyId(kid=kid), deadline=KEY_DEADLINE)
 
     def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
         reply = self._call("SetupTwoFactor", pb.UserIdRequest(user_id=user_id))
