@@ -77,7 +77,7 @@ def _editing(bp: Blueprint, kit: AdminKit) -> None:
                 attach_error(form, error, "sku" if isinstance(error, ProductExists) else None)
             else:
                 flash(f"Created {product.name}.", "success")
-                return redirect(url_for("admin.products", search=product.sku), code=303)
+                return redirect(url_for("admin.products", search=product.name), code=303)
         status = 400 if request.method == "POST" else 200
         return page("admin/product_form.html", status=status, form=form, product=None,
                     **kit.context())
@@ -96,7 +96,7 @@ def _editing(bp: Blueprint, kit: AdminKit) -> None:
                 attach_error(form, error, "sku" if isinstance(error, ProductExists) else None)
             else:
                 flash(f"Saved {product.name}.", "success")
-                return redirect(url_for("admin.products", search=product.sku), code=303)
+                return redirect(url_for("admin.products", search=product.name), code=303)
         status = 400 if request.method == "POST" else 200
         return page("admin/product_form.html", status=status, form=form, product=product,
                     **kit.context())
