@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support import GOOD_PASSWORD
@@ -43,7 +43,7 @@ class Pages:
         page = self.driver.find_element(By.TAG_NAME, "html")
         button.click()
         # A form post navigates: wait until the next page has replaced this one.
-        WebDriverWait(self.driver, 60).until(staleness_of(page))
+        WebDriverWait(self.driver, 60).until(replaced(page))
         WebDriverWait(self.driver, 60).until(
             lambda d: d.execute_script("return document.readyState") == "complete")
 
@@ -72,6 +72,22 @@ class Pages:
         match = re.search(r"/orders/([0-9a-f-]{36})/", self.path)
         assert match, self.path
         return match.group(1)
+
+
+def replaced(old: Any) -> Any:
+    """Wait condition: ``old`` (the previous page's root) has left the document. While the
+    browser is between documents Chromium may answer with other errors: keep waiting."""
+
+    def check(_driver: Any) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException:
+            return False
+        return False
+
+    return check
 
 
 def xpath_literal(value: str) -> str:
