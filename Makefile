@@ -39,6 +39,9 @@ lint: install ## ruff, mypy and import-linter
 bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 	$(BIN)/python -m bench
 
+screenshots: install ## PNG of every shopper page at 1280x800 and 390x844 in screenshots/ (needs chromium)
+	$(BIN)/python -m tests.browser.screenshots
+
 migration: install ## New migration for MODULE (platform|identity|catalog|ordering): make migration MODULE=identity M="what"
 	$(FLASK) db migrate -d migrations/$(MODULE) -m "$(M)"
 
@@ -48,4 +51,4 @@ protos: install ## Regenerate the gRPC code in protos/generated from protos/*.pr
 clean: ## Remove the virtual environment and local instance data
 	rm -rf $(VENV) instance
 
-.PHONY: help install setup run test lint bench migration protos clean
+.PHONY: help install setup run test lint bench migration protos clean screenshots

@@ -158,4 +158,7 @@ def chrome(profile_dir: Path, width: int = 1280, height: int = 800) -> Any:
     options.add_argument(f"--window-size={width},{height}")
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER or "chromedriver"))
     driver.set_page_load_timeout(60)
+    # The exact viewport, also below the smallest window Chromium draws (about 500 px wide).
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
     return driver
