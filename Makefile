@@ -39,7 +39,7 @@ lint: install ## ruff, mypy and import-linter
 bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 	$(BIN)/python -m bench
 
-screenshots: install ## PNG of every shopper page at 1280x800 and 390x844 in screenshots/ (needs chromium)
+screenshots: install ## PNG of every shopper and admin page at 1280x800 and 390x844 in screenshots/ (needs chromium)
 	$(BIN)/python -m tests.browser.screenshots
 
 migration: install ## New migration for MODULE (platform|identity|catalog|ordering): make migration MODULE=identity M="what"

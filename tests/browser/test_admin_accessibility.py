@@ -64,7 +64,7 @@ def test_the_chart_fits_and_reads_at_phone_width(shop: LiveShop, browser: Any) -
     chart = browser.find_element(By.CSS_SELECTOR, "figure.chart svg")
     box = browser.execute_script("const r = arguments[0].getBoundingClientRect();"
                                  "return [r.left, r.right, r.height];", chart)
-    assert 0 <= box[0] and box[1] <= width and box[2] > 150, (box, width)
+    assert box[0] >= 0 and box[1] <= width and box[2] > 150, (box, width)
     assert browser.execute_script(
         "return document.documentElement.scrollWidth") <= width, "no sideways scrolling"
     heights = browser.execute_script(
