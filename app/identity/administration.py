@@ -3,6 +3,8 @@ signing key set. Administrators and system principals only; the service decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, or_, select
 
 from app.identity.contract import SigningKeyView, UserAccountView, UserNotFound, UserView
@@ -21,7 +23,7 @@ def require_admin(principal: Principal) -> None:
 
 
 class Administration:
-    def __init__(self, keys: SigningKeyStore, to_view: object) -> None:
+    def __init__(self, keys: SigningKeyStore, to_view: Callable[[User], UserView]) -> None:
         self._keys = keys
         self._to_view = to_view
 
@@ -43,7 +45,7 @@ class Administration:
             total = session.scalar(select(func.count()).select_from(User).where(*conditions))
             rows = session.scalars(select(User).where(*conditions).order_by(User.username_key)
                                    .offset((page - 1) * page_size).limit(page_size))
-            items = tuple(self._to_view(u) for u in rows)  # type: ignore[operator]
+            items = tuple(self._to_view(u) for u in rows)
         return Page(items, int(total or 0), page, page_size)
 
     def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
@@ -52,7 +54,7 @@ class Administration:
             user = session.get(User, user_id)
             if user is None:
                 raise UserNotFound("No such user.")
-            return UserAccountView(user=self._to_view(user),  # type: ignore[operator]
+            return UserAccountView(user=self._to_view(user),
                                    locked_until=user.locked_until,
                                    failed_logins=user.failed_logins)
 

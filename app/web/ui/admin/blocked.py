@@ -54,12 +54,9 @@ def routes(bp: Blueprint, kit: AdminKit) -> None:
 def _blocking(bp: Blueprint, kit: AdminKit) -> None:
     blocklist = kit.services.blocklist
 
-    def render(form: BlockForm, status: int = 200) -> Response:
-        return _render(kit, form, status)
-
     @bp.get("/blocked")
     def blocked() -> Response:
-        return render(BlockForm(network=request.args.get("network", "")[:64]))
+        return _render(kit, BlockForm(network=request.args.get("network", "")[:64]))
 
     @bp.post("/blocked")
     def block() -> Response:
@@ -74,7 +71,7 @@ def _blocking(bp: Blueprint, kit: AdminKit) -> None:
             else:
                 flash(f"Blocked {entry.network}.", "success")
                 return redirect(url_for("admin.blocked"), code=303)
-        return render(form, status=400)
+        return _render(kit, form, status=400)
 
 
 def _unblocking(bp: Blueprint, kit: AdminKit) -> None:
