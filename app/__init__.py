@@ -51,6 +51,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.profile == "test",
         MAX_CONTENT_LENGTH=settings.max_content_length,
         MAX_FORM_MEMORY_SIZE=settings.max_content_length,
+        # A Host outside SHOP_HOSTS is a 400 (app.platform.http), so no answer ever builds a
+        # link or redirect to a host the client chose.
+        TRUSTED_HOSTS=list(settings.hosts) or None,
         JSON_SORT_KEYS=False,
         SHOP_SETTINGS=settings,
     )
@@ -65,4 +68,15 @@ def _database_urls(settings: Settings) -> dict[str | None, str]:
     return urls
 
 
-__all__ = ["Services", "create_app"]
+def start_background(app: Flask, modules: list[str] | None = None) -> None:
+    """Start this process's periodic work (the ordering sweep), or only that of ``modules``.
+    Called once a process serves: by each server worker (asgi.py; gunicorn.conf.py) and by a
+    module host for the modules it hosts; never by CLI commands or tests, which run a sweep
+    explicitly when they want one."""
+    services: Services = app.extensions["shop.services"]
+    for job in services.background:
+        if modules is None or job.module in modules:
+            job.start()
+
+
+__all__ = ["Services", "create_app", "start_background"]

@@ -20,12 +20,14 @@ from app.identity import grpc_server as identity_grpc
 from app.identity.contract import IdentityService
 from app.identity.grpc_client import GrpcIdentityClient
 from app.identity.wiring import build_identity
+from app.kernel import Principal
 from app.ordering import grpc_server as ordering_grpc
 from app.ordering.contract import OrderingService
 from app.ordering.grpc_client import GrpcOrderingClient
 from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
+from app.platform.background import Periodic
 from app.platform.blocklist import Blocklist
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
@@ -54,6 +56,8 @@ class Services:
     # Remote modules' health, breaker states and certificate expiry (for /readyz); None when
     # every module is in-process.
     peers: PeerStatus | None = None
+    # Periodic work this process runs once it serves (gunicorn workers, module hosts).
+    background: list[Periodic] = field(default_factory=list)
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -63,6 +67,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         settings.extra, None if settings.is_production else settings.instance_path / "field-keys"
     )
     revoked_hooks: list[object] = []
+    erase_hooks: list[Callable[[str], int]] = []
 
     def on_revoked() -> None:
         for hook in revoked_hooks:
@@ -73,7 +78,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     clients = _RemoteClients(transport, audit, peers)
     identity = clients.identity() or cast(IdentityService, InProcessBoundary(
         "identity", build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
-                                   on_revoked=on_revoked)))
+                                   on_revoked=on_revoked, erase_hooks=erase_hooks)))
     verifier = build_verifier(
         jwks_source=identity.jwks,
         revocation_feed=identity.revocations_since,
@@ -88,15 +93,30 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     catalog = clients.catalog() or cast(CatalogService, InProcessBoundary(
         "catalog", build_catalog(audit=audit, clock=clock,
                                  list_cache_ttl=settings.catalog_list_cache_seconds)))
-    ordering = clients.ordering() or cast(OrderingService, InProcessBoundary(
-        "ordering", build_ordering(
+    ordering = clients.ordering()
+    background: list[Periodic] = []
+    if ordering is None:
+        ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
             identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
-            keyrings=keyrings, audit=audit, clock=clock)))
+            keyrings=keyrings, audit=audit, clock=clock, pending_ttl=settings.order_pending_ttl,
+            max_pending_units=settings.order_max_pending_units)))
+        background += _sweeps(settings, ordering)
+    erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
-                    transport=transport, peers=peers,
+                    transport=transport, peers=peers, background=background,
                     blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds),
                     security=SecurityStats(audit, clock))
+
+
+def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:
+    """The ordering sweep runs in every process that hosts ordering in-process; its own lock
+    lets one of them work at a time."""
+    if not settings.order_sweep_interval:
+        return []
+    system = Principal.system("order-sweep")
+    return [Periodic("order-sweep", settings.order_sweep_interval,
+                     lambda: ordering.sweep(system), module="ordering")]
 
 
 class _RemoteClients:
@@ -121,6 +141,12 @@ class _RemoteClients:
 
     def ordering(self) -> OrderingService | None:
         return self._client("ordering", GrpcOrderingClient)
+
+
+def _forget_orders(ordering: OrderingService) -> Callable[[str], int]:
+    """Identity's erasure asks ordering, as the system, to unlink the user's orders."""
+    erasure = Principal.system("erasure")
+    return lambda user_id: ordering.forget_user(erasure, user_id)
 
 
 def _calling_as(caller: str, service: Any) -> Any:

@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -15,14 +16,18 @@ from flask.cli import AppGroup, with_appcontext
 from app.bootstrap import Services
 from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
+from app.platform import backup
 from app.platform.audit import SecurityEvent, verify_chain
-from app.platform.crypto import KeyConfigError
+from app.platform.crypto import KeyConfigError, KeyRing
 from app.platform.grpc.pki_cli import pki_group
 from app.platform.migrations import check_all, upgrade_all
 from app.seed import seed_demo
 
 OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cli",
                      issued_at=0, expires_at=0)
+
+
+CLI = Principal.system("cli")
 
 
 def _read_password() -> str:
@@ -72,6 +77,24 @@ def users_group(identity: IdentityService) -> AppGroup:
         identity.admin_update_user(OPERATOR, _user_id(identity, username),
                                    UserChanges(is_active=False))
         click.echo(f"deactivated {username}")
+
+    @users.command("lock")
+    @click.argument("username")
+    def lock(username: str) -> None:
+        """Lock an account until `users unlock` (and end its sessions now)."""
+        changed = identity.lock(CLI, _user_id(identity, username))
+        click.echo(f"locked {username}" if changed else f"{username} was already locked")
+
+    @users.command("erase")
+    @click.argument("username")
+    @click.confirmation_option(prompt="Erase this account for good (orders are kept, unlinked)?")
+    def erase(username: str) -> None:
+        """GDPR erasure: delete the account, end its sessions, unlink its orders and audit."""
+        try:
+            erased = identity.erase_account(CLI, _user_id(identity, username), "", "")
+        except ContractError as error:
+            raise click.ClickException(error.detail or error.code) from None
+        click.echo(f"erased {username} ({erased.orders_unlinked} orders unlinked)")
 
     @users.command("unlock")
     @click.argument("username")
@@ -213,6 +236,44 @@ def _explain(error: ContractError) -> str:
     return " ".join([error.detail or error.code, *error.field_errors.values()])
 
 
+def backup_group(services: Services) -> AppGroup:
+    group = AppGroup("backup", help="Encrypted backups of every module's database.")
+
+    def ring() -> KeyRing:
+        try:
+            return services.keyrings.ring("backup")
+        except KeyConfigError as error:
+            raise click.ClickException(str(error)) from None
+
+    @group.command("create")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def create(file: Path) -> None:
+        """Write one encrypted, authenticated backup of every database to FILE."""
+        try:
+            manifest = backup.create(file, ring())
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        services.audit.record(SecurityEvent.BACKUP_CREATED, actor="system:cli",
+                              target=file.name, databases=len(manifest["databases"]))
+        click.echo(f"backup written to {file} ({len(manifest['databases'])} databases, "
+                   f"key {ring().primary_kid})")
+
+    @group.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def restore(file: Path) -> None:
+        """Verify FILE completely, then restore it into the empty databases."""
+        try:
+            manifest = backup.restore(file, ring())
+        except backup.BackupError as error:
+            raise click.ClickException(f"{error} Nothing was changed.") from None
+        services.audit.record(SecurityEvent.BACKUP_RESTORED, actor="system:cli",
+                              target=file.name, created_at=manifest.get("created_at"))
+        click.echo(f"restored {len(manifest['databases'])} databases from {file} "
+                   f"(made {manifest.get('created_at')})")
+
+    return group
+
+
 def operations_group() -> list[AppGroup]:
     audit = AppGroup("audit", help="The audit trail.")
     schema = AppGroup("schema", help="Database schema (one migration history per module).")
@@ -253,8 +314,9 @@ def init_app(app: Flask, services: Services) -> None:
 
     keys = keys_group(services.identity)
     keys.add_command(rotate_field_command(services))
-    groups = [users_group(services.identity), keys, inventory_group(services), ips_group(services),
-              *operations_group(), pki_group(services.transport.pki_dir), _grpc_group(services)]
+    groups = [users_group(services.identity), keys, inventory_group(services),
+              ips_group(services), *operations_group(), backup_group(services),
+              pki_group(services.transport.pki_dir), _grpc_group(services)]
     for group in groups:
         app.cli.add_command(group)
 
@@ -267,13 +329,14 @@ def _grpc_group(services: Services) -> AppGroup:
     @click.option("--bind", default="127.0.0.1:50051", show_default=True, help="HOST:PORT")
     def serve(modules: str, bind: str) -> None:
         """Serve MODULES over gRPC from this process until SIGTERM."""
-        from app import create_app
+        from app import create_app, start_background
         from app.bootstrap import build_module_host, hosted_settings
 
         names = [m.strip() for m in modules.split(",") if m.strip()]
         host_app = create_app(hosted_settings(services.settings, names), clock=services.clock)
         host_services: Services = host_app.extensions["shop.services"]
         host = build_module_host(host_services, names, host_app.app_context)
+        start_background(host_app, names)
         click.echo(f"serving {', '.join(names)} on {bind}")
         host.serve_forever(bind)
 

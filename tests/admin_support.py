@@ -46,5 +46,10 @@ def admin_browser(client: FlaskClient, api: Api, username: str = "root") -> Admi
     return browser
 
 
+def named(api: Api, user_id: str) -> str | None:
+    """How the audit trail names a person (their pseudonym)."""
+    return api.services.audit.known_pseudonym(user_id)
+
+
 def flashed(response: TestResponse) -> str:
     return " ".join(re.findall(r'<p class="notice[^"]*">([^<]*)</p>', text_of(response)))

@@ -26,7 +26,7 @@ _ORDERING = frozenset({"ordering"})
 POLICY = Policy(SERVICE, {
     "ListProducts": _READERS, "GetProduct": _READERS, "ListCategories": _READERS,
     "CreateProduct": _WEB, "UpdateProduct": _WEB, "DeactivateProduct": _WEB,
-    "ReleaseStale": _WEB,
+    "ReleaseStale": frozenset({"web", "ordering"}),  # the operator and the order sweep
     "Reserve": _ORDERING, "Confirm": _ORDERING, "Release": _ORDERING,
 })
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from app.identity.contract import (
+    AccountExport,
     LoginResult,
     PublicKey,
+    SecurityEventView,
+    SessionView,
     SigningKeyView,
     TokenPair,
+    TwoFactorStatus,
     UserAccountView,
     UserView,
 )
@@ -99,3 +103,30 @@ def signing_key_from_pb(msg: pb.SigningKey) -> SigningKeyView:
     return SigningKeyView(kid=msg.kid, status=msg.status, created_at=msg.created_at,
                           retired_at=msg.retired_at if msg.HasField("retired_at") else None,
                           published=msg.published)
+
+
+def export_to_pb(export: AccountExport) -> pb.AccountExport:
+    return pb.AccountExport(
+        user=user_to_pb(export.user),
+        two_factor=pb.TwoFactorStatusReply(
+            enabled=export.two_factor.enabled,
+            backup_codes_remaining=export.two_factor.backup_codes_remaining),
+        sessions=[pb.SessionView(session_id=s.session_id, started_at=s.started_at,
+                                 last_used_at=s.last_used_at, expires_at=s.expires_at,
+                                 amr=list(s.amr), active=s.active) for s in export.sessions],
+        security_events=[pb.SecurityEventView(
+            occurred_at=e.occurred_at, event=e.event, outcome=e.outcome, ip=e.ip,
+            user_agent=e.user_agent, details=e.details) for e in export.security_events])
+
+
+def export_from_pb(msg: pb.AccountExport) -> AccountExport:
+    return AccountExport(
+        user=user_from_pb(msg.user),
+        two_factor=TwoFactorStatus(enabled=msg.two_factor.enabled,
+                                   backup_codes_remaining=msg.two_factor.backup_codes_remaining),
+        sessions=tuple(SessionView(session_id=s.session_id, started_at=s.started_at,
+                                   last_used_at=s.last_used_at, expires_at=s.expires_at,
+                                   amr=tuple(s.amr), active=s.active) for s in msg.sessions),
+        security_events=tuple(SecurityEventView(
+            occurred_at=e.occurred_at, event=e.event, outcome=e.outcome, ip=e.ip,
+            user_agent=e.user_agent, details=e.details) for e in msg.security_events))

@@ -32,6 +32,8 @@ class User(db.Model):  # type: ignore[name-defined]
     locked_until: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failure_window_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failures_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Locked by an operator (incident response): no login until ``unlock``, never on its own.
+    operator_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class RefreshToken(db.Model):  # type: ignore[name-defined]

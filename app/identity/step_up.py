@@ -17,7 +17,7 @@ from app.identity.models import User
 from app.identity.passwords import PasswordHasher
 from app.identity.two_factor import TwoFactorManager
 from app.kernel import PermissionDenied, Principal
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock
 from app.platform.db import unit_of_work
 
@@ -61,8 +61,9 @@ class StepUp:
             locked_for = self._lockout.record_failure(user, now) if user else 0
         if locked_for:
             self._audit.record(SecurityEvent.LOGIN_LOCKED, outcome="failure", actor="",
-                               target=user_id, seconds=locked_for)
+                               target=Subject(user_id), seconds=locked_for)
 
     def _record(self, principal: Principal, outcome: str, **details: object) -> None:
-        self._audit.record(SecurityEvent.STEP_UP, outcome=outcome, actor=principal.user_id,
-                           target=principal.user_id, session=principal.session_id, **details)
+        self._audit.record(SecurityEvent.STEP_UP, outcome=outcome,
+                           actor=Subject(principal.user_id), target=Subject(principal.user_id),
+                           session=principal.session_id, **details)

@@ -52,6 +52,21 @@ class IdempotencyInProgress(Conflict):
     code = "idempotency_in_progress"
 
 
+class PendingUnitsExceeded(Conflict):
+    """The order would take the caller's units in pending orders past the per-user cap
+    (``ORDER_MAX_PENDING_UNITS``); the detail says how many are held and the cap."""
+
+    code = "pending_units_exceeded"
+
+    def __init__(self, held: int, requested: int, limit: int) -> None:
+        super().__init__(
+            f"You hold {held} units in pending orders; this order adds {requested}, and at "
+            f"most {limit} units may wait in pending orders at once. Cancel a pending order "
+            f"or wait until one is confirmed.",
+            field_errors={"items": f"{held} units held in pending orders, at most {limit}"})
+        self.held, self.requested, self.limit = held, requested, limit
+
+
 class OrderUnreadable(InternalError):
     """A stored user reference failed to decrypt (tampered, or its key is gone).
 
@@ -100,6 +115,18 @@ class OrderView:
 
 
 @dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What one maintenance sweep did; ``ran`` is False when another runner held the lock."""
+
+    ran: bool
+    expired_orders: int = 0
+    releases_done: int = 0
+    releases_waiting: int = 0
+    idempotency_keys_pruned: int = 0
+    stale_reservations_released: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class CartLineView:
     """One cart line priced from the catalog now (not a snapshot). ``available`` is False when
     the product no longer sells or has less stock than ``quantity``; ``stock`` is the stock
@@ -133,7 +160,8 @@ class OrderingService(Protocol):
         call, the order is stored, the reservation is confirmed; any failure after the
         reservation releases it, so nothing changes when an error is raised.
         Raises InvalidInput, UserNotFound/InactiveUser (identity), ProductNotFound,
-        ProductInactive, InsufficientStock (catalog), IdempotencyKeyReused,
+        ProductInactive, InsufficientStock (catalog), PendingUnitsExceeded (the caller would
+        hold more than ``ORDER_MAX_PENDING_UNITS`` units in pending orders), IdempotencyKeyReused,
         IdempotencyInProgress, Unavailable.
         Idempotent when ``idempotency_key`` is given: the same key and items return the first
         order, also for concurrent calls.
@@ -157,7 +185,8 @@ class OrderingService(Protocol):
         ...
 
     def cancel_order(self, principal: Principal, order_id: str) -> OrderView:
-        """Cancel a pending or confirmed order (owner or admin); its stock returns.
+        """Cancel a pending or confirmed order (owner or admin); its stock returns (at once,
+        or, while the catalog is unreachable, by the sweep as soon as it is back).
 
         Raises OrderNotFound, InvalidTransition. Idempotent for an already cancelled order.
         """
@@ -203,11 +232,27 @@ class OrderingService(Protocol):
         """
         ...
 
-    def forget_user(self, user_id: str) -> int:
-        """Erasure (GDPR): keep the user's orders for accounting but make them unlinkable to
-        the person: each gets its own pseudonymous owner ``erased:<order id>`` (encrypted and
-        indexed like any owner) and the user's idempotency keys are dropped. Returns how many
-        orders changed. Idempotent (a second call finds nothing)."""
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        """Erasure (GDPR), for a system principal only (identity's erasure saga, after it
+        verified the person): keep the user's orders for accounting but make them unlinkable
+        to the person: the owner ciphertext and blind index are replaced by a pseudonymous
+        owner ``erased:<order id>`` of each order's own, and the user's idempotency keys are
+        dropped. Returns how many orders changed.
+
+        Raises PermissionDenied (not a system principal). Idempotent (a second call finds
+        nothing)."""
+        ...
+
+    def sweep(self, principal: Principal) -> SweepReport:
+        """Maintenance, for the system principal only (the in-shop background sweep or an
+        operator): pending orders older than ``ORDER_PENDING_TTL`` expire as cancelled
+        (audited, stock returned); releases the catalog could not take before are retried;
+        idempotency records older than 24 hours and reservations left unconfirmed for 15
+        minutes are pruned. One runner at a time across processes and containers; a caller
+        that finds the sweep running elsewhere gets ``ran=False``.
+
+        Raises PermissionDenied (not the system principal). Idempotent.
+        """
         ...
 
     def reencrypt_user_references(self) -> int:
@@ -234,4 +279,6 @@ __all__ = [
     "OrderUnreadable",
     "OrderView",
     "OrderingService",
+    "PendingUnitsExceeded",
+    "SweepReport",
 ]

@@ -10,7 +10,7 @@ from app import kernel
 from app.kernel import Page, Principal
 from app.ordering import contract
 from app.ordering import grpc_codec as codec
-from app.ordering.contract import CartView, OrderFilter, OrderItem, OrderView
+from app.ordering.contract import CartView, OrderFilter, OrderItem, OrderView, SweepReport
 from app.ordering.grpc_server import SERVICE
 from app.platform.audit import AuditTrail
 from app.platform.grpc.client import RemoteModule
@@ -21,7 +21,7 @@ from protos.generated import ordering_pb2_grpc as pb_grpc
 
 # Not AddToCart (it adds) nor Checkout without its key: like PlaceOrder, never retried here.
 IDEMPOTENT = ("GetOrder", "ListOrders", "CancelOrder", "ChangeStatus", "ForgetUser",
-              "ReencryptUserReferences", "GetCart", "SetCartItem")
+              "ReencryptUserReferences", "Sweep", "GetCart", "SetCartItem")
 
 
 def _errors() -> dict[str, type[kernel.ContractError]]:
@@ -72,24 +72,28 @@ class GrpcOrderingClient:
         return codec.order_from_pb(reply)
 
     def get_cart(self, principal: Principal) -> CartView:
-        return codec.cart_from_pb(self.remote.call("GetCart", pb.Empty()))
+        return codec.cart_from_pb(self.remote.call("GetCart", pb.Empty(), principal=principal))
 
     def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
         request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
-        return codec.cart_from_pb(self.remote.call("AddToCart", request))
+        return codec.cart_from_pb(self.remote.call("AddToCart", request, principal=principal))
 
     def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
         request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
-        return codec.cart_from_pb(self.remote.call("SetCartItem", request))
+        return codec.cart_from_pb(self.remote.call("SetCartItem", request, principal=principal))
 
     def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
         request = pb.CheckoutRequest()
         if idempotency_key is not None:
             request.idempotency_key = idempotency_key
-        return codec.order_from_pb(self.remote.call("Checkout", request))
+        return codec.order_from_pb(self.remote.call("Checkout", request, principal=principal))
 
-    def forget_user(self, user_id: str) -> int:
-        return int(self.remote.call("ForgetUser", pb.UserId(user_id=user_id)).count)
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        reply = self.remote.call("ForgetUser", pb.UserId(user_id=user_id), principal=principal)
+        return int(reply.count)
 
     def reencrypt_user_references(self) -> int:
         return int(self.remote.call("ReencryptUserReferences", pb.Empty()).count)
+
+    def sweep(self, principal: Principal) -> SweepReport:
+        return codec.sweep_from_pb(self.remote.call("Sweep", pb.Empty(), principal=principal))

@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.kernel import Page
-from app.ordering.contract import CartLineView, CartView, OrderItem, OrderLineView, OrderView
+from app.ordering.contract import (
+    CartLineView,
+    CartView,
+    OrderItem,
+    OrderLineView,
+    OrderView,
+    SweepReport,
+)
 from protos.generated import ordering_pb2 as pb
 
 
@@ -42,6 +49,18 @@ def items_to_pb(items: tuple[OrderItem, ...]) -> list[pb.OrderItem]:
 def items_from_pb(items: object) -> tuple[OrderItem, ...]:
     return tuple(OrderItem(product_id=i.product_id, quantity=i.quantity)
                  for i in items)  # type: ignore[attr-defined]
+
+
+_SWEEP_FIELDS = ("expired_orders", "releases_done", "releases_waiting",
+                 "idempotency_keys_pruned", "stale_reservations_released")
+
+
+def sweep_to_pb(report: SweepReport) -> pb.SweepReport:
+    return pb.SweepReport(ran=report.ran, **{f: getattr(report, f) for f in _SWEEP_FIELDS})
+
+
+def sweep_from_pb(m: pb.SweepReport) -> SweepReport:
+    return SweepReport(ran=m.ran, **{f: int(getattr(m, f)) for f in _SWEEP_FIELDS})
 
 
 def cart_to_pb(c: CartView) -> pb.Cart:

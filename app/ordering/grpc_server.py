@@ -22,9 +22,9 @@ SERVICE = "shop.ordering.v1.Ordering"
 _WEB = frozenset({"web"})
 POLICY = Policy(SERVICE, {
     name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
-                            "ChangeStatus", "ReencryptUserReferences", "GetCart", "AddToCart",
-                            "SetCartItem", "Checkout")
-} | {"ForgetUser": frozenset({"web", "identity"})})
+                            "ChangeStatus", "ReencryptUserReferences", "Sweep", "GetCart",
+                            "AddToCart", "SetCartItem", "Checkout")
+} | {"ForgetUser": frozenset({"web", "identity"})}, system={"ForgetUser", "Sweep"})
 
 
 def _principal() -> Principal:
@@ -74,10 +74,14 @@ class OrderingServicer(pb_grpc.OrderingServicer):
         return codec.order_to_pb(self._s.checkout(_principal(), key))
 
     def ForgetUser(self, req: pb.UserId, ctx: grpc.ServicerContext) -> Any:
-        return pb.Count(count=self._s.forget_user(req.user_id))
+        return pb.Count(count=self._s.forget_user(_principal(), req.user_id))
 
     def ReencryptUserReferences(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
         return pb.Count(count=self._s.reencrypt_user_references())
+
+
+    def Sweep(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return codec.sweep_to_pb(self._s.sweep(_principal()))
 
 
 def registration(service: OrderingService) -> Registration:

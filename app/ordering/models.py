@@ -24,6 +24,8 @@ class Order(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         # A user's orders, newest first, straight from the index (the lookup benchmark).
         Index("ix_ordering_orders_user_created", "user_index", "created_at"),
+        # The sweep finds expired pending orders without reading every old order.
+        Index("ix_ordering_orders_status_created", "status", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -59,6 +61,23 @@ class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
     request_hash: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     claimed_at: Mapped[int] = mapped_column(Integer)
+
+
+class PendingRelease(db.Model):  # type: ignore[name-defined]
+    """A reservation whose stock the catalog must give back (an outbox row).
+
+    Written in the same transaction that makes the release necessary (an order cancelled,
+    expired, or undone by compensation), deleted once the catalog has released it. The sweep
+    retries whatever is left, so a release survives a catalog outage and a crash.
+    """
+
+    __bind_key__ = "ordering"
+    __tablename__ = "ordering_pending_releases"
+
+    reservation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CartLine(db.Model):  # type: ignore[name-defined]

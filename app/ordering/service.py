@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from app.catalog.contract import CatalogService, Reservation, ReservationLine
 from app.identity.contract import IdentityService
 from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
+from app.ordering import compensations
 from app.ordering.cart import Carts
+from app.ordering.compensations import Compensations
 from app.ordering.contract import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -36,11 +38,14 @@ from app.ordering.contract import (
     OrderLineView,
     OrderNotFound,
     OrderView,
+    SweepReport,
 )
+from app.ordering.holdings import PendingCap
 from app.ordering.idempotency import IdempotencyKeys
-from app.ordering.models import IdempotencyRecord, Order, OrderLine
+from app.ordering.models import CartLine, IdempotencyRecord, Order, OrderLine
 from app.ordering.references import UserReferences
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.ordering.sweep import OrderSweep, SweepSettings
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
@@ -81,13 +86,18 @@ def fingerprint(merged: dict[str, int]) -> str:
 
 class DatabaseOrderingService:
     def __init__(self, *, identity: IdentityService, catalog: CatalogService,
-                 references: UserReferences, audit: AuditTrail, clock: Clock) -> None:
+                 references: UserReferences, audit: AuditTrail, clock: Clock,
+                 cap: PendingCap | None = None, sweep: SweepSettings | None = None) -> None:
         self.identity = identity
         self.catalog = catalog
         self.refs = references
         self.audit = audit
         self.clock = clock
         self.keys = IdempotencyKeys(clock)
+        self.cap = cap or PendingCap(200)
+        self.compensations = Compensations(catalog, clock)
+        self.sweeper = OrderSweep(catalog=catalog, compensations=self.compensations,
+                                  audit=audit, clock=clock, settings=sweep or SweepSettings())
         self.carts = Carts(catalog=catalog, index=references.index, keys=self.keys, clock=clock)
 
     # -- placing ------------------------------------------------------------------------
@@ -105,6 +115,7 @@ class DatabaseOrderingService:
     def _place(self, user_id: str, merged: dict[str, int],
                claim: tuple[str, str] | None) -> OrderView:
         self.identity.ensure_active(user_id)
+        self.cap.precheck(self.refs.index(user_id), sum(merged.values()))
         order_id = str(uuid.uuid4())
         lines = tuple(ReservationLine(pid, qty) for pid, qty in sorted(merged.items()))
         try:
@@ -112,7 +123,7 @@ class DatabaseOrderingService:
         except (Unavailable, InternalError):
             # The outcome is unknown: the catalog may have reserved and the reply been lost.
             # Release is idempotent, and it also refuses a late delivery of this reserve.
-            self._release(order_id)
+            self._release_durably(order_id, "reserve_unanswered")
             raise
         try:
             order = self._store(user_id, order_id, reservation, claim)
@@ -134,6 +145,7 @@ class DatabaseOrderingService:
                       total=sum((line.subtotal for line in lines), Decimal("0")),
                       created_at=now, updated_at=now)
         with unit_of_work(BIND) as session:
+            self.cap.enforce(session, order.user_index, sum(line.quantity for line in lines))
             session.add(order)
             session.flush()  # the order row first: the lines reference it
             session.add_all(lines)
@@ -144,7 +156,10 @@ class DatabaseOrderingService:
         return order, lines
 
     def _compensate(self, order_id: str) -> None:
-        """Undo a half-placed order; errors here are logged, the original error is raised."""
+        """Undo a half-placed order; errors here are logged, the original error is raised.
+
+        The release is recorded in the transaction that deletes the order, so it survives a
+        catalog that cannot be reached now (the sweep retries it)."""
         try:
             with unit_of_work(BIND) as session:
                 session.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
@@ -152,16 +167,29 @@ class DatabaseOrderingService:
                 # A key marked with this order must not answer retries with a missing order.
                 session.execute(delete(IdempotencyRecord)
                                 .where(IdempotencyRecord.order_id == order_id))
+                compensations.record(session, order_id, "compensation", int(self.clock.time()))
         except Exception:
             log.exception("order_compensation_delete_failed", order_id=order_id)
-        self._release(order_id)
+            self._release_durably(order_id, "compensation")
+            return
+        self._settle(order_id)
 
-    def _release(self, order_id: str) -> None:
+    def _release_durably(self, order_id: str, reason: str) -> None:
+        """Record the release, then ask for it; if even the record fails, ask anyway (the
+        sweep's stale-reservation pass is then the last resort)."""
+        if self.compensations.record_alone(order_id, reason):
+            self._settle(order_id)
+            return
         try:
             self.catalog.release(order_id)
         except Exception:
-            # Left for `inventory release-stale`, which frees unconfirmed reservations.
             log.exception("order_compensation_release_failed", order_id=order_id)
+
+    def _settle(self, order_id: str) -> None:
+        try:
+            self.compensations.settle(order_id)
+        except Exception:  # the recorded row stays and the sweep asks again
+            log.exception("order_release_not_settled", order_id=order_id)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -225,7 +253,7 @@ class DatabaseOrderingService:
 
     def _deny(self, principal: Principal, target: str, action: str) -> None:
         self.audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                          actor=principal.user_id, target=target, action=action)
+                          actor=Subject(principal.user_id), target=target, action=action)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -234,10 +262,10 @@ class DatabaseOrderingService:
         if current.status != "cancelled":
             self._move(order_id, CANCELLABLE, "cancelled")
             self.audit.record(SecurityEvent.ADMIN_ACTION if principal.is_admin
-                              else SecurityEvent.ORDER_CANCELLED, actor=principal.user_id,
+                              else SecurityEvent.ORDER_CANCELLED, actor=Subject(principal.user_id),
                               target=order_id, action="order_cancel", previous=current.status)
         # Also on a repeated cancel: release is idempotent and heals a release that failed.
-        self.catalog.release(order_id)
+        self._settle(order_id)
         return self._view(self._load(order_id))
 
     def change_status(self, admin: Principal, order_id: str, status: str) -> OrderView:
@@ -253,10 +281,11 @@ class DatabaseOrderingService:
             if current not in allowed:
                 raise InvalidTransition(f"An order cannot go from {current} to {status}.")
             self._move(order_id, (current,), status)
-            self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=order_id,
+            self.audit.record(SecurityEvent.ADMIN_ACTION, actor=Subject(admin.user_id),
+                              target=order_id,
                               action="order_status", previous=current, status=status)
         if status == "cancelled":
-            self.catalog.release(order_id)
+            self._settle(order_id)
         return self._view(self._load(order_id))
 
     def _move(self, order_id: str, allowed_from: tuple[str, ...], status: str) -> None:
@@ -268,6 +297,8 @@ class DatabaseOrderingService:
                 .execution_options(synchronize_session=False)))
             if result.rowcount != 1:
                 raise InvalidTransition(f"This order cannot be changed to {status} now.")
+            if status == "cancelled":  # its stock must return, even if the catalog is away
+                compensations.record(session, order_id, "cancelled", int(self.clock.time()))
 
     # -- cart (app/ordering/cart.py) ------------------------------------------------------
 
@@ -288,7 +319,16 @@ class DatabaseOrderingService:
 
     # -- operations ---------------------------------------------------------------------
 
-    def forget_user(self, user_id: str) -> int:
+    def sweep(self, principal: Principal) -> SweepReport:
+        if not principal.is_system:
+            self._deny(principal, "ordering", "order_sweep")
+            raise PermissionDenied("The sweep runs as the system.")
+        return self.sweeper.run()
+
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        if not principal.is_system:
+            self._deny(principal, "orders", "forget_user")
+            raise PermissionDenied("Only the erasure of an account unlinks its orders.")
         index = self.refs.index(user_id)
         with unit_of_work(BIND) as session:
             orders = list(session.scalars(select(Order).where(Order.user_index == index)
@@ -298,7 +338,9 @@ class DatabaseOrderingService:
                 stored.user_ref = self.refs.seal(pseudonym, stored.id)
                 stored.user_index = self.refs.index(pseudonym)
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_index == index))
-        self.audit.record(SecurityEvent.USER_DELETED, actor="system", target=user_id,
+            session.execute(delete(CartLine).where(CartLine.user_index == index))
+        self.audit.record(SecurityEvent.USER_DELETED, actor=principal.user_id,
+                          target=Subject(user_id),
                           module="ordering", orders_unlinked=len(orders))
         return len(orders)
 

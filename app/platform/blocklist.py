@@ -28,7 +28,7 @@ from sqlalchemy import DateTime, Integer, String, delete, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.kernel import InvalidInput, NotFound, PermissionDenied, Principal
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
 from app.platform.db import db, unit_of_work
 
@@ -170,7 +170,7 @@ class Blocklist:
             session.flush()
             block = _as_block(row)
         self._invalidate()
-        self._audit.record(SecurityEvent.ADDRESS_BLOCKED, actor=principal.user_id,
+        self._audit.record(SecurityEvent.ADDRESS_BLOCKED, actor=Subject(principal.user_id),
                            target=canonical(parsed), reason=reason,
                            expires_at=expires_at.isoformat() if expires_at else None)
         return block
@@ -199,7 +199,7 @@ class Blocklist:
         if not removed.rowcount:  # type: ignore[attr-defined]
             raise NotFound(f"{canonical(parsed)} is not blocked.")
         self._invalidate()
-        self._audit.record(SecurityEvent.ADDRESS_UNBLOCKED, actor=principal.user_id,
+        self._audit.record(SecurityEvent.ADDRESS_UNBLOCKED, actor=Subject(principal.user_id),
                            target=canonical(parsed))
 
     def blocks(self, principal: Principal, *, include_expired: bool = False) -> list[Block]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.kernel import ContractError
 
@@ -46,7 +46,11 @@ MACHINE_PREFIXES = ("/api/", "/.well-known/", "/metrics", "/healthz", "/readyz")
 
 
 def wants_html() -> bool:
-    """Whether this request is a page request (answered with an HTML error page)."""
+    """Whether this request is a page request (answered with an HTML error page). A request
+    for a host name the shop does not serve gets no page: pages link to the shop's own URLs,
+    which cannot be built for a host that is not one of them."""
+    if isinstance(request.routing_exception, SecurityError):
+        return False
     return not request.path.startswith(MACHINE_PREFIXES)
 
 

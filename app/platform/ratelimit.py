@@ -39,6 +39,8 @@ records an ``excess_rate_limit_exceeded`` audit event.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -47,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -150,6 +152,16 @@ class FirstInWindow:
             return True
 
 
+def _shown(name: str, key: str) -> str:
+    """The key as the log and audit show it: an address as it is; a username or user id
+    (personal, and it would outlive an erasure) as a keyed digest, still equal for equal
+    keys so that an investigation can group the refusals."""
+    if name.endswith("_ip") or name == "default":
+        return key
+    secret = str(current_app.config.get("SECRET_KEY") or "").encode()
+    return "h:" + hmac.new(secret, f"{name}|{key}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
 @dataclass
 class RateLimits:
     """The app's limiters; views apply named limits with ``limits.named(name, key)``."""
@@ -164,9 +176,21 @@ class RateLimits:
     html_error: Callable[..., Response] | None = None
     _reported: FirstInWindow = field(default_factory=lambda: FirstInWindow())
 
+    @property
+    def enabled(self) -> bool:
+        return bool(self.strict.enabled)
+
     def storage_ok(self) -> bool:
-        """Whether the limit storage answers (Redis PING; memory always does)."""
-        return bool(self.strict.storage.check())
+        """Whether the limit storage answers (Redis PING; memory always does).
+
+        With limits switched off Flask-Limiter never builds its storage: nothing to fail.
+        """
+        if not self.enabled:
+            return True
+        try:
+            return bool(self.strict.storage.check())
+        except Exception:  # a storage that raises instead of answering False is down too
+            return False
 
     def named(self, name: str, key: Callable[[], str] = client_ip) -> Callable[[F], F]:
         limiter = self.strict if name in FAIL_CLOSED else self.lenient
@@ -177,7 +201,7 @@ class RateLimits:
         name = str(error.limit.scope)
         current = self.strict.current_limit or self.lenient.current_limit
         retry_after = _retry_after(current, error)
-        key = self._keys.get(name, client_ip)()
+        key = _shown(name, self._keys.get(name, client_ip)())
         RATE_LIMIT_HITS.labels(limit=name).inc()
         # One audit row and log line per limit and key per window, not one per refused
         # request: otherwise a flood would turn every cheap 429 into a database write.
@@ -217,7 +241,8 @@ class _FailOpenLog(logging.Filter):
             log.warning("ratelimit_storage_unavailable_fail_open",
                         error_type=type(record.exc_info[1]).__name__, message=record.msg)
             return False
-        return True
+        # Its breach line names the raw key (a username); too_many logs it masked instead.
+        return not str(record.msg).startswith("ratelimit %s (%s) exceeded")
 
 
 def init_app(app: Flask, settings: Settings, audit: AuditTrail) -> RateLimits:

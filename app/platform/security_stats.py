@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from app.kernel import InvalidInput, Page, PermissionDenied, Principal
-from app.platform.audit import AuditRecord, AuditTrail, SecurityEvent, verify_chain
+from app.platform.audit import AuditRecord, AuditTrail, SecurityEvent, Subject, verify_chain
 from app.platform.clock import Clock
 from app.platform.db import unit_of_work
 
@@ -81,6 +81,12 @@ class SecurityStats:
     def __init__(self, audit: AuditTrail, clock: Clock) -> None:
         self._audit, self._clock = audit, clock
 
+    def _named(self, who: str) -> str:
+        """How the trail names ``who``: a known person's pseudonym, else as given."""
+        if who.startswith("system:"):
+            return who
+        return self._audit.known_pseudonym(who) or who
+
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock.time(), UTC)
 
@@ -131,8 +137,8 @@ class SecurityStats:
         conditions = []
         if event:
             conditions.append(AuditRecord.event.startswith(event, autoescape=True))
-        if actor:
-            conditions.append(AuditRecord.actor == actor)
+        if actor:  # a user id is looked up by its pseudonym, as the trail names people
+            conditions.append(AuditRecord.actor == self._named(actor))
         if outcome:
             conditions.append(AuditRecord.outcome == outcome)
         query = select(AuditRecord).where(*conditions)
@@ -147,9 +153,12 @@ class SecurityStats:
         """When ``user_id`` last signed in completely (with the code step when 2FA was on),
         or None. Raises PermissionDenied."""
         require_admin(principal)
+        pseudonym = self._audit.known_pseudonym(user_id)
+        if pseudonym is None:
+            return None
         query = (select(AuditRecord)
                  .where(AuditRecord.event == SecurityEvent.LOGIN_SUCCESS,
-                        AuditRecord.target == user_id)
+                        AuditRecord.target == pseudonym)
                  .order_by(AuditRecord.seq.desc()).limit(10))
         with unit_of_work(None, readonly=True) as session:
             for row in session.scalars(query):
@@ -166,9 +175,9 @@ class SecurityStats:
         count, broken = verify_chain()
         self._audit.record(SecurityEvent.AUDIT_VERIFIED,
                            outcome="success" if broken is None else "failure",
-                           actor=principal.user_id, target="audit_chain",
+                           actor=Subject(principal.user_id), target="audit_chain",
                            events=count, broken_at=broken)
-        return ChainCheck(self._now(), count, broken, principal.user_id)
+        return ChainCheck(self._now(), count, broken, self._named(principal.user_id))
 
     def last_verification(self, principal: Principal) -> ChainCheck | None:
         """The newest audited chain check, or None. Raises PermissionDenied."""

@@ -112,6 +112,22 @@ class Empty(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class SweepReport(_message.Message):
+    __slots__ = ("ran", "expired_orders", "releases_done", "releases_waiting", "idempotency_keys_pruned", "stale_reservations_released")
+    RAN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    RELEASES_DONE_FIELD_NUMBER: _ClassVar[int]
+    RELEASES_WAITING_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEYS_PRUNED_FIELD_NUMBER: _ClassVar[int]
+    STALE_RESERVATIONS_RELEASED_FIELD_NUMBER: _ClassVar[int]
+    ran: bool
+    expired_orders: int
+    releases_done: int
+    releases_waiting: int
+    idempotency_keys_pruned: int
+    stale_reservations_released: int
+    def __init__(self, ran: _Optional[bool] = ..., expired_orders: _Optional[int] = ..., releases_done: _Optional[int] = ..., releases_waiting: _Optional[int] = ..., idempotency_keys_pruned: _Optional[int] = ..., stale_reservations_released: _Optional[int] = ...) -> None: ...
+
 class CartItemRequest(_message.Message):
     __slots__ = ("product_id", "quantity")
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -89,6 +89,11 @@ class OrderingStub:
                 request_serializer=protos_dot_generated_dot_ordering__pb2.Empty.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_ordering__pb2.Count.FromString,
                 _registered_method=True)
+        self.Sweep = channel.unary_unary(
+                '/shop.ordering.v1.Ordering/Sweep',
+                request_serializer=protos_dot_generated_dot_ordering__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_ordering__pb2.SweepReport.FromString,
+                _registered_method=True)
 
 
 class OrderingServicer:
@@ -160,6 +165,13 @@ class OrderingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Sweep(self, request, context):
+        """System only: the maintenance sweep (see the contract). The caller must be the system.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrderingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -217,6 +229,11 @@ def add_OrderingServicer_to_server(servicer, server):
                     servicer.ReencryptUserReferences,
                     request_deserializer=protos_dot_generated_dot_ordering__pb2.Empty.FromString,
                     response_serializer=protos_dot_generated_dot_ordering__pb2.Count.SerializeToString,
+            ),
+            'Sweep': grpc.unary_unary_rpc_method_handler(
+                    servicer.Sweep,
+                    request_deserializer=protos_dot_generated_dot_ordering__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_ordering__pb2.SweepReport.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -516,6 +533,33 @@ class Ordering:
             '/shop.ordering.v1.Ordering/ReencryptUserReferences',
             protos_dot_generated_dot_ordering__pb2.Empty.SerializeToString,
             protos_dot_generated_dot_ordering__pb2.Count.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Sweep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.ordering.v1.Ordering/Sweep',
+            protos_dot_generated_dot_ordering__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_ordering__pb2.SweepReport.FromString,
             options,
             channel_credentials,
             insecure,

@@ -38,7 +38,7 @@ SHOWN = 20
 
 
 def security_events(audit: AuditTrail, user_id: str) -> list[dict[str, Any]]:
-    rows = audit.for_actor_or_target(user_id, limit=200)
+    rows = audit.for_subject(user_id, limit=200)
     return [{"when": r["occurred_at"][:19].replace("T", " "), "what": EVENT_TEXT[r["event"]],
              "failed": r["outcome"] == "failure", "ip": r["ip"]}
             for r in rows if r["event"] in EVENT_TEXT][:SHOWN]

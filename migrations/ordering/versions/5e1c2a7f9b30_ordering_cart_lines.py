@@ -1,7 +1,7 @@
 """ordering cart lines (the server-side cart of the web UI)
 
 Revision ID: 5e1c2a7f9b30
-Revises: c791bfa539b3
+Revises: 4a7ec62fbd8d
 Create Date: 2026-12-02 02:45:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '5e1c2a7f9b30'
-down_revision = 'c791bfa539b3'
+down_revision = '4a7ec62fbd8d'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """blocked networks: IPs and CIDR ranges refused at the edge
 
 Revision ID: 7c2d9e41a0b3
-Revises: 4b1f21ab6c0f
+Revises: cb81e984d853
 Create Date: 2026-12-02 02:50:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '7c2d9e41a0b3'
-down_revision = '4b1f21ab6c0f'
+down_revision = 'cb81e984d853'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app.kernel import Principal
-from tests.admin_support import AdminBrowser, flashed
+from tests.admin_support import AdminBrowser, flashed, named
 from tests.shop_helpers import add_product
 from tests.support import Api
 from tests.ui_support import text_of
@@ -58,7 +58,8 @@ def test_create_edit_deactivate_reactivate_a_product(admin: AdminBrowser, api: A
     assert shop_lists(api, shopper["access"], "Desk lamp")
     actions = [e for e in api.services.audit.recent(20)
                if e["event"] == "authz_admin" and e["target"] == pid]
-    assert len(actions) == 4 and all(e["actor"] == admin.id for e in actions)
+    assert admin.id not in str(actions), "people are named by pseudonym"
+    assert len(actions) == 4 and all(e["actor"] == named(api, admin.id) for e in actions)
 
 
 def place_order(api: Api, app: Flask, user: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ import re
 
 from app.kernel import Principal
 from app.platform import audit as audit_context
-from tests.admin_support import AdminBrowser, flashed
+from tests.admin_support import AdminBrowser, flashed, named
 from tests.support import Api
 from tests.ui_support import text_of
 
@@ -103,5 +103,5 @@ def test_block_and_unblock_an_address_from_the_console(admin: AdminBrowser, api:
     assert api.client.get("/api/products/", environ_base={
         "REMOTE_ADDR": "198.51.100.9"}).status_code == 401
     events = [(e["event"], e["actor"]) for e in api.services.audit.recent(10)]
-    assert ("authz_address_blocked", admin.id) in events
-    assert ("authz_address_unblocked", admin.id) in events
+    assert ("authz_address_blocked", named(api, admin.id)) in events
+    assert ("authz_address_unblocked", named(api, admin.id)) in events

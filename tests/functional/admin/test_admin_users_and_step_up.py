@@ -7,7 +7,7 @@ import re
 import pyotp
 
 from app.platform.clock import FrozenClock
-from tests.admin_support import AdminBrowser, flashed
+from tests.admin_support import AdminBrowser, flashed, named
 from tests.support import Api
 from tests.ui_support import csrf_of, text_of
 
@@ -32,7 +32,7 @@ def test_a_role_change_asks_for_step_up_then_carries_on(admin: AdminBrowser, api
     events = api.services.audit.recent(20)
     change = next(e for e in events if e["event"] == "authz_admin")
     assert (change["actor"], change["target"], change["details"]["role"]) == (
-        admin.id, victim["id"], "admin")
+        named(api, admin.id), named(api, victim["id"]), "admin")
     steps = [e for e in events if e["event"] == "authn_step_up"]
     assert [s["outcome"] for s in steps] == ["success", "failure"]
     # Within 5 minutes no question; after them, asked again (controlled clock).
@@ -78,7 +78,7 @@ def test_end_sessions_and_unlock(admin: AdminBrowser, api: Api) -> None:
     assert "Unlocked." in flashed(admin.client.get(unlocked.headers["Location"]))
     assert api.login("dave").status_code == 200
     event = next(e for e in api.services.audit.recent(10) if e["event"] == "authn_login_unlock")
-    assert (event["actor"], event["target"]) == (admin.id, victim["id"])
+    assert (event["actor"], event["target"]) == (named(api, admin.id), named(api, victim["id"]))
 
 
 def test_user_list_searches_and_pages_and_the_detail_shows_last_login(

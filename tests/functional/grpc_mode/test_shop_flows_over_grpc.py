@@ -7,7 +7,8 @@ from flask import Flask
 from app.bootstrap import Services
 from app.catalog.grpc_client import GrpcCatalogClient
 from app.ordering.grpc_client import GrpcOrderingClient
-from tests.functional.test_orders_api import *  # noqa: F403 - the same tests, another transport
+from tests.functional.test_order_expiry import *  # noqa: F403 - the same tests, another transport
+from tests.functional.test_orders_api import *  # noqa: F403
 from tests.functional.test_products_api import *  # noqa: F403
 
 

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.identity.contract import InvalidCredentials, InvalidTwoFactorCode
 from app.kernel import ContractError, Principal
-from app.platform.audit import SecurityEvent
+from app.platform.audit import SecurityEvent, Subject
 from app.web.step_up import StepUpProofs
 from app.web.ui import Ui
 from app.web.ui.common import attach_error, page
@@ -63,7 +63,8 @@ class AdminKit:
                             code=303)
         if not principal.is_admin:
             self.services.audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                                       actor=principal.user_id, target=request.path[:128])
+                                       actor=Subject(principal.user_id),
+                                       target=request.path[:128])
             raise Forbidden("This page is for administrators.")
         g.admin = principal
         return None
@@ -72,6 +73,11 @@ class AdminKit:
     def principal() -> Principal:
         principal: Principal = g.admin
         return principal
+
+    def audit_name(self) -> str:
+        """The administrator as the audit trail names people (a pseudonym, never the id), for
+        the contract methods that still take an actor string."""
+        return self.services.audit.pseudonym(self.principal().user_id)
 
     def context(self) -> dict[str, Any]:
         """Template values for every admin page: the 2FA banner and the step-up time left."""
