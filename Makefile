@@ -63,7 +63,7 @@ bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 bench-quick: install ## Everyday subset: HTTP scenarios vs hello-world, 3 interleaved rounds (< 2 min)
 	$(BIN)/python -m bench --quick
 
-screenshots: install ## PNG of every shopper page at 1280x800 and 390x844 in screenshots/ (needs chromium)
+screenshots: install ## PNG of every shopper and admin page at 1280x800 and 390x844 in screenshots/ (needs chromium)
 	$(BIN)/python -m tests.browser.screenshots
 
 IMAGE ?= localhost/shop:latest

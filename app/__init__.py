@@ -11,6 +11,7 @@ from app.config import Settings, development_secret
 from app.platform import alerts, errors, headers, http, metrics, ratelimit
 from app.platform import db as database
 from app.platform import logging as shop_logging
+from app.platform.blocking import BlockGate
 from app.platform.clock import Clock
 from app.platform.migrations import migrate
 from app.web import init_web
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         services = build_services(settings, clock)
     app.extensions["shop.services"] = services
     errors.init_app(app, render_error)
-    http.init_app(app)
+    http.init_app(app, gate=BlockGate(services.blocklist, services.audit, services.clock))
     headers.init_app(app, settings)
     metrics.init_app(app, services.audit, services.verifier, settings.metrics_token)
     alerts.init_app(app, services.audit, settings.alert_webhook_url)

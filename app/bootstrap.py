@@ -28,6 +28,7 @@ from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
 from app.platform.background import Periodic
+from app.platform.blocklist import Blocklist
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
 from app.platform.crypto import KeyRingLoader
@@ -36,6 +37,7 @@ from app.platform.grpc.pki import Pki
 from app.platform.grpc.server import Registration
 from app.platform.grpc.settings import MODULES, TransportConfigError, TransportSettings
 from app.platform.grpc.status import PeerStatus
+from app.platform.security_stats import SecurityStats
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Services:
     identity: IdentityService
     verifier: AccessTokenVerifier
     keyrings: KeyRingLoader
+    blocklist: Blocklist
+    security: SecurityStats
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
     transport: TransportSettings = field(default_factory=TransportSettings)
@@ -100,7 +104,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
-                    transport=transport, peers=peers, background=background)
+                    transport=transport, peers=peers, background=background,
+                    blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds),
+                    security=SecurityStats(audit, clock))
 
 
 def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:

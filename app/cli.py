@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -176,6 +178,64 @@ def inventory_group(services: Services) -> AppGroup:
     return inventory
 
 
+_DURATION = re.compile(r"^(\d{1,6})([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def _expiry(services: Services, expires_in: str | None) -> datetime | None:
+    if not expires_in:
+        return None
+    match = _DURATION.match(expires_in.strip())
+    if match is None:
+        raise click.BadParameter("use a number and s, m, h or d, such as 30m or 7d",
+                                 param_hint="--expires-in")
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return datetime.fromtimestamp(services.clock.time() + seconds, UTC)
+
+
+def ips_group(services: Services) -> AppGroup:
+    ips = AppGroup("ips", help="Blocked addresses (refused at the edge by every worker).")
+    operator = Principal.system("cli")
+
+    @ips.command("block")
+    @click.argument("network")
+    @click.option("--reason", required=True, help="Why (kept with the block and audited).")
+    @click.option("--expires-in", help="Lift the block after this long: 30m, 12h, 7d.")
+    def block(network: str, reason: str, expires_in: str | None) -> None:
+        """Block an IP address or CIDR range (blocking it again replaces reason and expiry)."""
+        try:
+            entry = services.blocklist.block(operator, network, reason,
+                                             expires_at=_expiry(services, expires_in))
+        except ContractError as error:
+            raise click.ClickException(_explain(error)) from None
+        until = entry.expires_at.isoformat() if entry.expires_at else "until unblocked"
+        click.echo(f"blocked {entry.network} ({until})")
+
+    @ips.command("unblock")
+    @click.argument("network")
+    def unblock(network: str) -> None:
+        """Lift the block of an IP address or CIDR range."""
+        try:
+            services.blocklist.unblock(operator, network)
+        except ContractError as error:
+            raise click.ClickException(_explain(error)) from None
+        click.echo(f"unblocked {network.strip()}")
+
+    @ips.command("list")
+    @click.option("--all", "include_expired", is_flag=True, help="Expired blocks too.")
+    def listing(include_expired: bool) -> None:
+        """The blocks in force (newest first): network, expiry, who, reason."""
+        for entry in services.blocklist.blocks(operator, include_expired=include_expired):
+            until = entry.expires_at.isoformat() if entry.expires_at else "-"
+            click.echo(f"{entry.network}\t{until}\t{entry.created_by}\t{entry.reason}")
+
+    return ips
+
+
+def _explain(error: ContractError) -> str:
+    return " ".join([error.detail or error.code, *error.field_errors.values()])
+
+
 def backup_group(services: Services) -> AppGroup:
     group = AppGroup("backup", help="Encrypted backups of every module's database.")
 
@@ -255,7 +315,7 @@ def init_app(app: Flask, services: Services) -> None:
     keys = keys_group(services.identity)
     keys.add_command(rotate_field_command(services))
     groups = [users_group(services.identity), keys, inventory_group(services),
-              *operations_group(), backup_group(services),
+              ips_group(services), *operations_group(), backup_group(services),
               pki_group(services.transport.pki_dir), _grpc_group(services)]
     for group in groups:
         app.cli.add_command(group)

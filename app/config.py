@@ -73,6 +73,7 @@ class Settings:
     jwt_max_bytes: int = 8192
     revocation_poll_seconds: float = 1.0
     catalog_list_cache_seconds: float = 1.0
+    blocklist_cache_seconds: float = 2.0
     # Pending orders hold stock: they expire after this many seconds (the in-shop sweep runs
     # every ``order_sweep_interval`` seconds; 0 switches it off), and one user may hold at
     # most ``order_max_pending_units`` units in pending orders.
@@ -131,6 +132,7 @@ class Settings:
                                           "false" if profile == "production" else "true")),
             revocation_poll_seconds=float(env.get("REVOCATION_POLL_SECONDS", "1")),
             catalog_list_cache_seconds=float(env.get("CATALOG_LIST_CACHE_SECONDS", "1")),
+            blocklist_cache_seconds=float(env.get("BLOCKLIST_CACHE_SECONDS", "2")),
             order_pending_ttl=int(env.get("ORDER_PENDING_TTL", cls.order_pending_ttl)),
             order_max_pending_units=int(env.get("ORDER_MAX_PENDING_UNITS",
                                                 cls.order_max_pending_units)),

@@ -78,6 +78,26 @@ class UserView:
 
 
 @dataclass(frozen=True, slots=True)
+class UserAccountView:
+    """What an administrator sees of an account beyond its profile."""
+
+    user: UserView
+    locked_until: int  # epoch seconds; 0 or past = not locked
+    failed_logins: int  # consecutive failed passwords since the last success
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeyView:
+    """One key of the signing key set (never its material)."""
+
+    kid: str
+    status: str  # "active" or "retired"
+    created_at: int  # epoch seconds
+    retired_at: int | None
+    published: bool  # still in the JWKS (tokens it signed may be unexpired)
+
+
+@dataclass(frozen=True, slots=True)
 class TokenPair:
     access: str
     refresh: str
@@ -270,6 +290,17 @@ class IdentityService(Protocol):
         """
         ...
 
+    def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
+        """Step-up: the caller confirms their password and, when their 2FA is on, a TOTP or
+        unused backup code, before a sensitive action. Returns the time of the proof (epoch
+        seconds), which the caller keeps bound to its session. Audited (``authn_step_up``);
+        a wrong password counts toward the lockout; a locked or inactive account answers like
+        a wrong password. Not idempotent (a code is spent).
+
+        Raises PermissionDenied (system principal), InvalidCredentials, InvalidTwoFactorCode.
+        """
+        ...
+
     def unlock(self, user_id: str, actor: str) -> bool:
         """Clear a login lockout; True when the account was locked or had failures.
 
@@ -330,6 +361,25 @@ class IdentityService(Protocol):
         ...
 
     def list_users(self, page: int, page_size: int) -> Page[UserView]:
+        ...
+
+    def find_users(self, principal: Principal, search: str, page: int,
+                   page_size: int) -> Page[UserView]:
+        """Users whose username or e-mail contains ``search`` (case-insensitive, ``%`` and
+        ``_`` literal; empty: everyone), by username (admin or system). Read-only.
+
+        Raises PermissionDenied, InvalidInput (page, page size 1-100, search over 100).
+        """
+        ...
+
+    def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
+        """An account as administrators see it: profile, lockout state (admin or system).
+        Read-only. Raises PermissionDenied, UserNotFound."""
+        ...
+
+    def signing_keys(self, principal: Principal) -> tuple[SigningKeyView, ...]:
+        """The signing key set, active key first (admin or system). Read-only.
+        Raises PermissionDenied."""
         ...
 
     def admin_update_user(self, admin: Principal, user_id: str, changes: UserChanges) -> UserView:

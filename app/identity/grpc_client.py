@@ -20,9 +20,11 @@ from app.identity.contract import (
     LoginResult,
     PublicKey,
     SecondFactorLogin,
+    SigningKeyView,
     TokenPair,
     TwoFactorSetup,
     TwoFactorStatus,
+    UserAccountView,
     UserChanges,
     UserView,
 )
@@ -35,9 +37,12 @@ from app.platform.grpc.settings import TransportSettings
 from protos.generated import identity_pb2 as pb
 from protos.generated import identity_pb2_grpc as pb_grpc
 
-IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "PublicKey", "Jwks", "RevocationsSince",
+IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "FindUsers", "UserAccount", "SigningKeys",
+              "PublicKey", "Jwks", "RevocationsSince",
               "Logout", "LogoutEverywhere", "TwoFactorStatus", "LoginTicketOwner", "Unlock",
               "ReencryptTotpSecrets", "Lock", "ExportAccount")
+# Making an RSA-4096 key takes seconds on a busy host: more than the default call deadline.
+KEY_DEADLINE = 30.0
 ERRORS = error_registry(vars(contract).values(), vars(kernel).values())
 
 
@@ -93,6 +98,20 @@ class GrpcIdentityClient:
         reply = self._call("ListUsers", pb.ListUsersRequest(page=page, page_size=page_size))
         return codec.page_from_pb(reply)
 
+    def find_users(self, principal: Principal, search: str, page: int,
+                   page_size: int) -> Page[UserView]:
+        reply = self._call("FindUsers", pb.FindUsersRequest(search=search, page=page,
+                                                            page_size=page_size))
+        return codec.page_from_pb(reply)
+
+    def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
+        return codec.account_from_pb(self._call("UserAccount",
+                                                pb.UserIdRequest(user_id=user_id)))
+
+    def signing_keys(self, principal: Principal) -> tuple[SigningKeyView, ...]:
+        reply = self._call("SigningKeys", pb.Empty())
+        return tuple(codec.signing_key_from_pb(k) for k in reply.keys)
+
     def admin_update_user(self, admin: Principal, user_id: str,
                           changes: UserChanges) -> UserView:
         request = pb.AdminUpdateRequest(user_id=user_id)
@@ -113,10 +132,11 @@ class GrpcIdentityClient:
         return [codec.revocation_from_pb(e) for e in reply.entries]
 
     def rotate_signing_key(self) -> str:
-        return str(self._call("RotateSigningKey", pb.Empty()).kid)
+        return str(self.remote.call("RotateSigningKey", pb.Empty(), deadline=KEY_DEADLINE).kid)
 
     def remove_signing_key(self, kid: str) -> None:
-        self._call("RemoveSigningKey", pb.KeyId(kid=kid))
+        # Removing the active key makes a new one first.
+        self.remote.call("RemoveSigningKey", pb.KeyId(kid=kid), deadline=KEY_DEADLINE)
 
     def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
         reply = self._call("SetupTwoFactor", pb.UserIdRequest(user_id=user_id))
@@ -129,6 +149,10 @@ class GrpcIdentityClient:
 
     def disable_two_factor(self, principal: Principal, password: str, code: str) -> None:
         self._call("DisableTwoFactor", pb.PasswordCodeRequest(password=password, code=code))
+
+    def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
+        reply = self._call("Reauthenticate", pb.PasswordCodeRequest(password=password, code=code))
+        return int(reply.verified_at)
 
     def regenerate_backup_codes(self, principal: Principal, password: str,
                                 code: str) -> BackupCodes:

@@ -8,8 +8,10 @@ from app.identity.contract import (
     PublicKey,
     SecurityEventView,
     SessionView,
+    SigningKeyView,
     TokenPair,
     TwoFactorStatus,
+    UserAccountView,
     UserView,
 )
 from app.kernel import Page, Revocation
@@ -77,6 +79,30 @@ def revocation_to_pb(entry: Revocation) -> pb.Revocation:
 def revocation_from_pb(msg: pb.Revocation) -> Revocation:
     return Revocation(seq=msg.seq, kind=msg.kind, value=msg.value, not_before=msg.not_before,
                       expires_at=msg.expires_at)
+
+
+def account_to_pb(account: UserAccountView) -> pb.UserAccountReply:
+    return pb.UserAccountReply(user=user_to_pb(account.user), locked_until=account.locked_until,
+                          failed_logins=account.failed_logins)
+
+
+def account_from_pb(msg: pb.UserAccountReply) -> UserAccountView:
+    return UserAccountView(user=user_from_pb(msg.user), locked_until=msg.locked_until,
+                           failed_logins=msg.failed_logins)
+
+
+def signing_key_to_pb(key: SigningKeyView) -> pb.SigningKey:
+    msg = pb.SigningKey(kid=key.kid, status=key.status, created_at=key.created_at,
+                        published=key.published)
+    if key.retired_at is not None:
+        msg.retired_at = key.retired_at
+    return msg
+
+
+def signing_key_from_pb(msg: pb.SigningKey) -> SigningKeyView:
+    return SigningKeyView(kid=msg.kid, status=msg.status, created_at=msg.created_at,
+                          retired_at=msg.retired_at if msg.HasField("retired_at") else None,
+                          published=msg.published)
 
 
 def export_to_pb(export: AccountExport) -> pb.AccountExport:

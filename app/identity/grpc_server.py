@@ -32,7 +32,8 @@ POLICY = Policy(SERVICE, {
         "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
         "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
-        "Unlock", "ReencryptTotpSecrets", "Lock", "ExportAccount", "EraseAccount")},
+        "Unlock", "ReencryptTotpSecrets", "Lock", "ExportAccount", "EraseAccount",
+        "Reauthenticate", "FindUsers", "UserAccount", "SigningKeys")},
 }, system={"Lock", "EraseAccount"})
 
 
@@ -82,6 +83,17 @@ class IdentityServicer(pb_grpc.IdentityServicer):
     def ListUsers(self, req: pb.ListUsersRequest, ctx: grpc.ServicerContext) -> Any:
         return codec.page_to_pb(self._s.list_users(req.page, req.page_size))
 
+    def FindUsers(self, req: pb.FindUsersRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.page_to_pb(self._s.find_users(_principal(), req.search, req.page,
+                                                   req.page_size))
+
+    def UserAccount(self, req: pb.UserIdRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.account_to_pb(self._s.user_account(_principal(), req.user_id))
+
+    def SigningKeys(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return pb.SigningKeysReply(keys=[codec.signing_key_to_pb(k)
+                                    for k in self._s.signing_keys(_principal())])
+
     def AdminUpdateUser(self, req: pb.AdminUpdateRequest, ctx: grpc.ServicerContext) -> Any:
         changes = UserChanges(role=req.role if req.HasField("role") else None,
                               is_active=req.is_active if req.HasField("is_active") else None)
@@ -117,6 +129,10 @@ class IdentityServicer(pb_grpc.IdentityServicer):
     def DisableTwoFactor(self, req: pb.PasswordCodeRequest, ctx: grpc.ServicerContext) -> Any:
         self._s.disable_two_factor(_principal(), req.password, req.code)
         return pb.Empty()
+
+    def Reauthenticate(self, req: pb.PasswordCodeRequest, ctx: grpc.ServicerContext) -> Any:
+        verified_at = self._s.reauthenticate(_principal(), req.password, req.code)
+        return pb.StepUpProof(verified_at=verified_at)
 
     def RegenerateBackupCodes(self, req: pb.PasswordCodeRequest,
                               ctx: grpc.ServicerContext) -> Any:

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from app.identity.administration import Administration
 from app.identity.contract import (
     ROLES,
     AccountExists,
@@ -23,9 +24,11 @@ from app.identity.contract import (
     LoginResult,
     PublicKey,
     SecondFactorLogin,
+    SigningKeyView,
     TokenPair,
     TwoFactorSetup,
     TwoFactorStatus,
+    UserAccountView,
     UserChanges,
     UserNotFound,
     UserView,
@@ -35,6 +38,7 @@ from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher, check_policy
 from app.identity.signing import KeyStoreError, SigningKeyStore
+from app.identity.step_up import StepUp
 from app.identity.tokens import TokenIssuer
 from app.identity.two_factor import TwoFactorManager
 from app.identity.views import to_view
@@ -74,6 +78,9 @@ class DatabaseIdentityService:
                  erase_hooks: list[Callable[[str], int]] | None = None) -> None:
         self.two_factor = two_factor
         self.lockout = lockout or LockoutPolicy()
+        self.administration = Administration(keys, to_view)
+        self.step_up = StepUp(hasher=hasher, lockout=self.lockout, two_factor=two_factor,
+                              audit=audit, clock=clock)
         self.hasher = hasher
         self.keys = keys
         self.issuer = issuer
@@ -241,6 +248,9 @@ class DatabaseIdentityService:
                                 code: str) -> BackupCodes:
         return self.two_factor.regenerate(principal, password, code)
 
+    def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
+        return self.step_up.reauthenticate(principal, password, code)
+
     # -- lifecycle (lifecycle.py) --------------------------------------------------------
 
     def lock(self, principal: Principal, user_id: str) -> bool:
@@ -310,6 +320,16 @@ class DatabaseIdentityService:
             rows = session.scalars(select(User).order_by(User.username_key)
                                    .offset((page - 1) * page_size).limit(page_size))
             return Page(tuple(to_view(u) for u in rows), total, page, page_size)
+
+    def find_users(self, principal: Principal, search: str, page: int,
+                   page_size: int) -> Page[UserView]:
+        return self.administration.find_users(principal, search, page, page_size)
+
+    def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
+        return self.administration.user_account(principal, user_id)
+
+    def signing_keys(self, principal: Principal) -> tuple[SigningKeyView, ...]:
+        return self.administration.signing_keys(principal)
 
     def admin_update_user(self, admin: Principal, user_id: str, changes: UserChanges) -> UserView:
         if not admin.is_admin:

@@ -151,6 +151,16 @@ class TwoFactorManager:
             self.audit.record(SecurityEvent.MFA_FAIL, outcome="failure", actor=Subject(user_id),
                               target=Subject(user_id), purpose=purpose)
 
+    def verify_code(self, user_id: str, code: str, purpose: str) -> bool:
+        """A current TOTP code (later than the last accepted step) or an unused backup code
+        (spent) of a user with 2FA on; audited as the code step of ``purpose``."""
+        with self._fail_closed(user_id), unit_of_work(BIND) as session:
+            row = session.get(TwoFactor, user_id)
+            outcome = (self._check(session, row, code, allow_backup=True) if row is not None
+                       else Outcome("wrong"))
+        self._audit_code(user_id, outcome, purpose)
+        return outcome.ok
+
     # -- the password step hands over to the code step ----------------------------------
 
     def start_login(self, session: Session, user: User) -> LoginResult:

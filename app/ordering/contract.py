@@ -85,6 +85,16 @@ class OrderItem:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Narrow an order list: ``status`` one of STATUSES; ``created_from`` and ``created_to``
+    UTC days (``YYYY-MM-DD``), both inclusive. ``None`` leaves a filter out."""
+
+    status: str | None = None
+    created_from: str | None = None
+    created_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OrderLineView:
     product_id: str
     product_name: str
@@ -164,11 +174,13 @@ class OrderingService(Protocol):
         ...
 
     def list_orders(self, principal: Principal, page: int, page_size: int,
-                    user_id: str | None = None) -> Page[OrderView]:
-        """The caller's orders, newest first; admins see all, or one user's with ``user_id``.
+                    user_id: str | None = None, filters: OrderFilter | None = None
+                    ) -> Page[OrderView]:
+        """The caller's orders, newest first; admins see all, or one user's with ``user_id``;
+        ``filters`` narrows by status and creation day.
 
-        Raises PermissionDenied (a non-admin asking for another user), InvalidInput,
-        OrderUnreadable. Read-only.
+        Raises PermissionDenied (a non-admin asking for another user), InvalidInput (page,
+        unknown status, malformed or reversed days), OrderUnreadable. Read-only.
         """
         ...
 
@@ -260,6 +272,7 @@ __all__ = [
     "IdempotencyInProgress",
     "IdempotencyKeyReused",
     "InvalidTransition",
+    "OrderFilter",
     "OrderItem",
     "OrderLineView",
     "OrderNotFound",

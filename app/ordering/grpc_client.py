@@ -10,7 +10,7 @@ from app import kernel
 from app.kernel import Page, Principal
 from app.ordering import contract
 from app.ordering import grpc_codec as codec
-from app.ordering.contract import CartView, OrderItem, OrderView, SweepReport
+from app.ordering.contract import CartView, OrderFilter, OrderItem, OrderView, SweepReport
 from app.ordering.grpc_server import SERVICE
 from app.platform.audit import AuditTrail
 from app.platform.grpc.client import RemoteModule
@@ -51,10 +51,15 @@ class GrpcOrderingClient:
         return codec.order_from_pb(self.remote.call("GetOrder", pb.OrderId(order_id=order_id)))
 
     def list_orders(self, principal: Principal, page: int, page_size: int,
-                    user_id: str | None = None) -> Page[OrderView]:
+                    user_id: str | None = None, filters: OrderFilter | None = None
+                    ) -> Page[OrderView]:
         request = pb.ListOrdersRequest(page=page, page_size=page_size)
         if user_id is not None:
             request.user_id = user_id
+        for name in ("status", "created_from", "created_to"):
+            value = getattr(filters, name) if filters is not None else None
+            if value is not None:
+                setattr(request, name, value)
         return codec.page_from_pb(self.remote.call("ListOrders", request))
 
     def cancel_order(self, principal: Principal, order_id: str) -> OrderView:

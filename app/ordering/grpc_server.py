@@ -12,7 +12,7 @@ import grpc
 
 from app.kernel import Principal, Unauthenticated
 from app.ordering import grpc_codec as codec
-from app.ordering.contract import OrderingService
+from app.ordering.contract import OrderFilter, OrderingService
 from app.platform import call_context
 from app.platform.grpc.server import Policy, Registration
 from protos.generated import ordering_pb2 as pb
@@ -48,8 +48,10 @@ class OrderingServicer(pb_grpc.OrderingServicer):
 
     def ListOrders(self, req: pb.ListOrdersRequest, ctx: grpc.ServicerContext) -> Any:
         user_id = req.user_id if req.HasField("user_id") else None
+        filters = OrderFilter(**{name: getattr(req, name) if req.HasField(name) else None
+                                 for name in ("status", "created_from", "created_to")})
         return codec.page_to_pb(self._s.list_orders(_principal(), req.page, req.page_size,
-                                                    user_id))
+                                                    user_id, filters))
 
     def CancelOrder(self, req: pb.OrderId, ctx: grpc.ServicerContext) -> Any:
         return codec.order_to_pb(self._s.cancel_order(_principal(), req.order_id))

@@ -12,7 +12,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
@@ -34,6 +34,7 @@ from app.ordering.contract import (
     TRANSITIONS,
     CartView,
     InvalidTransition,
+    OrderFilter,
     OrderItem,
     OrderLineView,
     OrderNotFound,
@@ -224,7 +225,8 @@ class DatabaseOrderingService:
         return found
 
     def list_orders(self, principal: Principal, page: int, page_size: int,
-                    user_id: str | None = None) -> Page[OrderView]:
+                    user_id: str | None = None, filters: OrderFilter | None = None
+                    ) -> Page[OrderView]:
         if not (1 <= page <= 100_000 and 1 <= page_size <= 100):
             raise InvalidInput("page or page_size out of range",
                                field_errors={"page_size": "1 to 100"})
@@ -233,11 +235,13 @@ class DatabaseOrderingService:
             raise PermissionDenied("You may only see your own orders.")
         if not principal.is_admin:
             user_id = principal.user_id
-        filters = [] if user_id is None else [Order.user_index == self.refs.index(user_id)]
+        conditions = _order_conditions(filters or OrderFilter())
+        if user_id is not None:
+            conditions.append(Order.user_index == self.refs.index(user_id))
         with unit_of_work(BIND, readonly=True) as session:
-            total = session.scalar(select(func.count()).select_from(Order).where(*filters))
+            total = session.scalar(select(func.count()).select_from(Order).where(*conditions))
             orders = list(session.scalars(
-                select(Order).where(*filters)
+                select(Order).where(*conditions)
                 .order_by(Order.created_at.desc(), Order.id.desc())
                 .offset((page - 1) * page_size).limit(page_size)))
             lines = self._lines(session, [order.id for order in orders])
@@ -377,3 +381,32 @@ class DatabaseOrderingService:
                 continue
             order.user_ref = self.refs.seal(user_id, order.id)
         return failed
+
+
+def _day(value: str, name: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput(f"{name} is not a day.", field_errors={
+            name: "Use a date like 2026-12-31."}) from None
+
+
+def _order_conditions(filters: OrderFilter) -> list[Any]:
+    """SQL conditions of an order filter; InvalidInput names the field that is wrong."""
+    conditions: list[Any] = []
+    if filters.status is not None:
+        if filters.status not in STATUSES:
+            raise InvalidInput("Unknown status.", field_errors={
+                "status": "One of " + ", ".join(STATUSES)})
+        conditions.append(Order.status == filters.status)
+    start = _day(filters.created_from, "created_from") if filters.created_from else None
+    end = _day(filters.created_to, "created_to") + timedelta(days=1) if filters.created_to \
+        else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("The last day is before the first.", field_errors={
+            "created_to": "Choose a day on or after the first day."})
+    if start is not None:
+        conditions.append(Order.created_at >= start)
+    if end is not None:
+        conditions.append(Order.created_at < end)
+    return conditions

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 
 import structlog
 from flask import Flask, Response, g, request
@@ -20,7 +21,11 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
+def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",),
+             gate: Callable[[], None] | None = None) -> None:
+    """``gate()`` runs right after the request gets its id, before any other work (the
+    blocked-address check); it refuses a request by raising."""
+
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
@@ -37,6 +42,8 @@ def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
         if isinstance(request.routing_exception, SecurityError):
             # Flask refused the Host header (TRUSTED_HOSTS): answer before any other work.
             raise Problem(400, "This host name is not served here.", code="unknown_host")
+        if gate is not None:
+            gate()
         if request.path.startswith(api_prefixes):
             _check_api_body()
 

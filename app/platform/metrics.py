@@ -41,6 +41,8 @@ LOGIN_FAILURES = Counter("shop_login_failures_total", "Failed password or code s
 # Counted by the rate limiter itself: it audits only the first refusal per key and window.
 RATE_LIMIT_HITS = Counter("shop_rate_limit_hits_total", "Requests refused by a rate limit.",
                           ["limit"])
+BLOCKED_REQUESTS = Counter("shop_blocked_requests_total",
+                           "Requests refused because their address is blocked.")
 BREAKER_OPEN = Gauge("shop_circuit_breaker_open", "1 while the breaker to a module is open.",
                      ["module"], multiprocess_mode="max")
 

@@ -114,6 +114,46 @@ class ListUsersRequest(_message.Message):
     page_size: int
     def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
 
+class FindUsersRequest(_message.Message):
+    __slots__ = ("search", "page", "page_size")
+    SEARCH_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    search: str
+    page: int
+    page_size: int
+    def __init__(self, search: _Optional[str] = ..., page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class UserAccountReply(_message.Message):
+    __slots__ = ("user", "locked_until", "failed_logins")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    LOCKED_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    FAILED_LOGINS_FIELD_NUMBER: _ClassVar[int]
+    user: UserView
+    locked_until: int
+    failed_logins: int
+    def __init__(self, user: _Optional[_Union[UserView, _Mapping]] = ..., locked_until: _Optional[int] = ..., failed_logins: _Optional[int] = ...) -> None: ...
+
+class SigningKey(_message.Message):
+    __slots__ = ("kid", "status", "created_at", "retired_at", "published")
+    KID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    kid: str
+    status: str
+    created_at: int
+    retired_at: int
+    published: bool
+    def __init__(self, kid: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[int] = ..., retired_at: _Optional[int] = ..., published: _Optional[bool] = ...) -> None: ...
+
+class SigningKeysReply(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[SigningKey]
+    def __init__(self, keys: _Optional[_Iterable[_Union[SigningKey, _Mapping]]] = ...) -> None: ...
+
 class UserPage(_message.Message):
     __slots__ = ("items", "total", "page", "page_size")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
@@ -211,6 +251,12 @@ class PasswordCodeRequest(_message.Message):
     password: str
     code: str
     def __init__(self, password: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class StepUpProof(_message.Message):
+    __slots__ = ("verified_at",)
+    VERIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    verified_at: int
+    def __init__(self, verified_at: _Optional[int] = ...) -> None: ...
 
 class BackupCodes(_message.Message):
     __slots__ = ("codes",)

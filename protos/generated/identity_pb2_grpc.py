@@ -84,6 +84,21 @@ class IdentityStub:
                 request_serializer=protos_dot_generated_dot_identity__pb2.ListUsersRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserPage.FromString,
                 _registered_method=True)
+        self.FindUsers = channel.unary_unary(
+                '/shop.identity.v1.Identity/FindUsers',
+                request_serializer=protos_dot_generated_dot_identity__pb2.FindUsersRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.UserPage.FromString,
+                _registered_method=True)
+        self.UserAccount = channel.unary_unary(
+                '/shop.identity.v1.Identity/UserAccount',
+                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.UserAccountReply.FromString,
+                _registered_method=True)
+        self.SigningKeys = channel.unary_unary(
+                '/shop.identity.v1.Identity/SigningKeys',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
+                _registered_method=True)
         self.AdminUpdateUser = channel.unary_unary(
                 '/shop.identity.v1.Identity/AdminUpdateUser',
                 request_serializer=protos_dot_generated_dot_identity__pb2.AdminUpdateRequest.SerializeToString,
@@ -128,6 +143,11 @@ class IdentityStub:
                 '/shop.identity.v1.Identity/DisableTwoFactor',
                 request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.Reauthenticate = channel.unary_unary(
+                '/shop.identity.v1.Identity/Reauthenticate',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
                 _registered_method=True)
         self.RegenerateBackupCodes = channel.unary_unary(
                 '/shop.identity.v1.Identity/RegenerateBackupCodes',
@@ -239,6 +259,24 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindUsers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UserAccount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SigningKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AdminUpdateUser(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -288,6 +326,12 @@ class IdentityServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DisableTwoFactor(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reauthenticate(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -400,6 +444,21 @@ def add_IdentityServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_generated_dot_identity__pb2.ListUsersRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.UserPage.SerializeToString,
             ),
+            'FindUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindUsers,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.FindUsersRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.UserPage.SerializeToString,
+            ),
+            'UserAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.UserAccount,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.UserAccountReply.SerializeToString,
+            ),
+            'SigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.SigningKeys,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.SerializeToString,
+            ),
             'AdminUpdateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.AdminUpdateUser,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.AdminUpdateRequest.FromString,
@@ -444,6 +503,11 @@ def add_IdentityServicer_to_server(servicer, server):
                     servicer.DisableTwoFactor,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'Reauthenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reauthenticate,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.StepUpProof.SerializeToString,
             ),
             'RegenerateBackupCodes': grpc.unary_unary_rpc_method_handler(
                     servicer.RegenerateBackupCodes,
@@ -772,6 +836,87 @@ class Identity:
             _registered_method=True)
 
     @staticmethod
+    def FindUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/FindUsers',
+            protos_dot_generated_dot_identity__pb2.FindUsersRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.UserPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UserAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/UserAccount',
+            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.UserAccountReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/SigningKeys',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def AdminUpdateUser(request,
             target,
             options=(),
@@ -1004,6 +1149,33 @@ class Identity:
             '/shop.identity.v1.Identity/DisableTwoFactor',
             protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reauthenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/Reauthenticate',
+            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
             options,
             channel_credentials,
             insecure,

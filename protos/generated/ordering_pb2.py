@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fprotos/generated/ordering.proto\x12\x10shop.ordering.v1\"1\n\tOrderItem\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"q\n\x11PlaceOrderRequest\x12*\n\x05items\x18\x01 \x03(\x0b\x32\x1b.shop.ordering.v1.OrderItem\x12\x1c\n\x0fidempotency_key\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x12\n\x10_idempotency_key\"m\n\tOrderLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_name\x18\x02 \x01(\t\x12\x12\n\nunit_price\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x10\n\x08subtotal\x18\x05 \x01(\t\"\x97\x01\n\x05Order\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12*\n\x05lines\x18\x04 \x03(\x0b\x32\x1b.shop.ordering.v1.OrderLine\x12\r\n\x05total\x18\x05 \x01(\t\x12\x12\n\ncreated_at\x18\x06 \x01(\t\x12\x12\n\nupdated_at\x18\x07 \x01(\t\"\x1b\n\x07OrderId\x12\x10\n\x08order_id\x18\x01 \x01(\t\"V\n\x11ListOrdersRequest\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x14\n\x07user_id\x18\x03 \x01(\tH\x00\x88\x01\x01\x42\n\n\x08_user_id\"c\n\tOrderPage\x12&\n\x05items\x18\x01 \x03(\x0b\x32\x17.shop.ordering.v1.Order\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\"7\n\x13\x43hangeStatusRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\"\x19\n\x06UserId\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x16\n\x05\x43ount\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\"\x07\n\x05\x45mpty\"\xa9\x01\n\x0bSweepReport\x12\x0b\n\x03ran\x18\x01 \x01(\x08\x12\x16\n\x0e\x65xpired_orders\x18\x02 \x01(\x03\x12\x15\n\rreleases_done\x18\x03 \x01(\x03\x12\x18\n\x10releases_waiting\x18\x04 \x01(\x03\x12\x1f\n\x17idempotency_keys_pruned\x18\x05 \x01(\x03\x12#\n\x1bstale_reservations_released\x18\x06 \x01(\x03\"7\n\x0f\x43\x61rtItemRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"\x8e\x01\n\x08\x43\x61rtLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_name\x18\x02 \x01(\t\x12\x12\n\nunit_price\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x10\n\x08subtotal\x18\x05 \x01(\t\x12\r\n\x05stock\x18\x06 \x01(\x03\x12\x11\n\tavailable\x18\x07 \x01(\x08\"T\n\x04\x43\x61rt\x12)\n\x05lines\x18\x01 \x03(\x0b\x32\x1a.shop.ordering.v1.CartLine\x12\r\n\x05total\x18\x02 \x01(\t\x12\x12\n\nitem_count\x18\x03 \x01(\x03\"C\n\x0f\x43heckoutRequest\x12\x1c\n\x0fidempotency_key\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\x12\n\x10_idempotency_key2\xde\x06\n\x08Ordering\x12J\n\nPlaceOrder\x12#.shop.ordering.v1.PlaceOrderRequest\x1a\x17.shop.ordering.v1.Order\x12>\n\x08GetOrder\x12\x19.shop.ordering.v1.OrderId\x1a\x17.shop.ordering.v1.Order\x12N\n\nListOrders\x12#.shop.ordering.v1.ListOrdersRequest\x1a\x1b.shop.ordering.v1.OrderPage\x12\x41\n\x0b\x43\x61ncelOrder\x12\x19.shop.ordering.v1.OrderId\x1a\x17.shop.ordering.v1.Order\x12N\n\x0c\x43hangeStatus\x12%.shop.ordering.v1.ChangeStatusRequest\x1a\x17.shop.ordering.v1.Order\x12:\n\x07GetCart\x12\x17.shop.ordering.v1.Empty\x1a\x16.shop.ordering.v1.Cart\x12\x46\n\tAddToCart\x12!.shop.ordering.v1.CartItemRequest\x1a\x16.shop.ordering.v1.Cart\x12H\n\x0bSetCartItem\x12!.shop.ordering.v1.CartItemRequest\x1a\x16.shop.ordering.v1.Cart\x12\x46\n\x08\x43heckout\x12!.shop.ordering.v1.CheckoutRequest\x1a\x17.shop.ordering.v1.Order\x12?\n\nForgetUser\x12\x18.shop.ordering.v1.UserId\x1a\x17.shop.ordering.v1.Count\x12K\n\x17ReencryptUserReferences\x12\x17.shop.ordering.v1.Empty\x1a\x17.shop.ordering.v1.Count\x12?\n\x05Sweep\x12\x17.shop.ordering.v1.Empty\x1a\x1d.shop.ordering.v1.SweepReportb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fprotos/generated/ordering.proto\x12\x10shop.ordering.v1\"1\n\tOrderItem\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"q\n\x11PlaceOrderRequest\x12*\n\x05items\x18\x01 \x03(\x0b\x32\x1b.shop.ordering.v1.OrderItem\x12\x1c\n\x0fidempotency_key\x18\x02 \x01(\tH\x00\x88\x01\x01\x42\x12\n\x10_idempotency_key\"m\n\tOrderLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_name\x18\x02 \x01(\t\x12\x12\n\nunit_price\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x10\n\x08subtotal\x18\x05 \x01(\t\"\x97\x01\n\x05Order\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12*\n\x05lines\x18\x04 \x03(\x0b\x32\x1b.shop.ordering.v1.OrderLine\x12\r\n\x05total\x18\x05 \x01(\t\x12\x12\n\ncreated_at\x18\x06 \x01(\t\x12\x12\n\nupdated_at\x18\x07 \x01(\t\"\x1b\n\x07OrderId\x12\x10\n\x08order_id\x18\x01 \x01(\t\"\xca\x01\n\x11ListOrdersRequest\x12\x0c\n\x04page\x18\x01 \x01(\x05\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x14\n\x07user_id\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06status\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x19\n\x0c\x63reated_from\x18\x05 \x01(\tH\x02\x88\x01\x01\x12\x17\n\ncreated_to\x18\x06 \x01(\tH\x03\x88\x01\x01\x42\n\n\x08_user_idB\t\n\x07_statusB\x0f\n\r_created_fromB\r\n\x0b_created_to\"c\n\tOrderPage\x12&\n\x05items\x18\x01 \x03(\x0b\x32\x17.shop.ordering.v1.Order\x12\r\n\x05total\x18\x02 \x01(\x05\x12\x0c\n\x04page\x18\x03 \x01(\x05\x12\x11\n\tpage_size\x18\x04 \x01(\x05\"7\n\x13\x43hangeStatusRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\"\x19\n\x06UserId\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"\x16\n\x05\x43ount\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\"\x07\n\x05\x45mpty\"\xa9\x01\n\x0bSweepReport\x12\x0b\n\x03ran\x18\x01 \x01(\x08\x12\x16\n\x0e\x65xpired_orders\x18\x02 \x01(\x03\x12\x15\n\rreleases_done\x18\x03 \x01(\x03\x12\x18\n\x10releases_waiting\x18\x04 \x01(\x03\x12\x1f\n\x17idempotency_keys_pruned\x18\x05 \x01(\x03\x12#\n\x1bstale_reservations_released\x18\x06 \x01(\x03\"7\n\x0f\x43\x61rtItemRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x03\"\x8e\x01\n\x08\x43\x61rtLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x14\n\x0cproduct_name\x18\x02 \x01(\t\x12\x12\n\nunit_price\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x03\x12\x10\n\x08subtotal\x18\x05 \x01(\t\x12\r\n\x05stock\x18\x06 \x01(\x03\x12\x11\n\tavailable\x18\x07 \x01(\x08\"T\n\x04\x43\x61rt\x12)\n\x05lines\x18\x01 \x03(\x0b\x32\x1a.shop.ordering.v1.CartLine\x12\r\n\x05total\x18\x02 \x01(\t\x12\x12\n\nitem_count\x18\x03 \x01(\x03\"C\n\x0f\x43heckoutRequest\x12\x1c\n\x0fidempotency_key\x18\x01 \x01(\tH\x00\x88\x01\x01\x42\x12\n\x10_idempotency_key2\xde\x06\n\x08Ordering\x12J\n\nPlaceOrder\x12#.shop.ordering.v1.PlaceOrderRequest\x1a\x17.shop.ordering.v1.Order\x12>\n\x08GetOrder\x12\x19.shop.ordering.v1.OrderId\x1a\x17.shop.ordering.v1.Order\x12N\n\nListOrders\x12#.shop.ordering.v1.ListOrdersRequest\x1a\x1b.shop.ordering.v1.OrderPage\x12\x41\n\x0b\x43\x61ncelOrder\x12\x19.shop.ordering.v1.OrderId\x1a\x17.shop.ordering.v1.Order\x12N\n\x0c\x43hangeStatus\x12%.shop.ordering.v1.ChangeStatusRequest\x1a\x17.shop.ordering.v1.Order\x12:\n\x07GetCart\x12\x17.shop.ordering.v1.Empty\x1a\x16.shop.ordering.v1.Cart\x12\x46\n\tAddToCart\x12!.shop.ordering.v1.CartItemRequest\x1a\x16.shop.ordering.v1.Cart\x12H\n\x0bSetCartItem\x12!.shop.ordering.v1.CartItemRequest\x1a\x16.shop.ordering.v1.Cart\x12\x46\n\x08\x43heckout\x12!.shop.ordering.v1.CheckoutRequest\x1a\x17.shop.ordering.v1.Order\x12?\n\nForgetUser\x12\x18.shop.ordering.v1.UserId\x1a\x17.shop.ordering.v1.Count\x12K\n\x17ReencryptUserReferences\x12\x17.shop.ordering.v1.Empty\x1a\x17.shop.ordering.v1.Count\x12?\n\x05Sweep\x12\x17.shop.ordering.v1.Empty\x1a\x1d.shop.ordering.v1.SweepReportb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,28 +41,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ORDER']._serialized_end=482
   _globals['_ORDERID']._serialized_start=484
   _globals['_ORDERID']._serialized_end=511
-  _globals['_LISTORDERSREQUEST']._serialized_start=513
-  _globals['_LISTORDERSREQUEST']._serialized_end=599
-  _globals['_ORDERPAGE']._serialized_start=601
-  _globals['_ORDERPAGE']._serialized_end=700
-  _globals['_CHANGESTATUSREQUEST']._serialized_start=702
-  _globals['_CHANGESTATUSREQUEST']._serialized_end=757
-  _globals['_USERID']._serialized_start=759
-  _globals['_USERID']._serialized_end=784
-  _globals['_COUNT']._serialized_start=786
-  _globals['_COUNT']._serialized_end=808
-  _globals['_EMPTY']._serialized_start=810
-  _globals['_EMPTY']._serialized_end=817
-  _globals['_SWEEPREPORT']._serialized_start=820
-  _globals['_SWEEPREPORT']._serialized_end=989
-  _globals['_CARTITEMREQUEST']._serialized_start=991
-  _globals['_CARTITEMREQUEST']._serialized_end=1046
-  _globals['_CARTLINE']._serialized_start=1049
-  _globals['_CARTLINE']._serialized_end=1191
-  _globals['_CART']._serialized_start=1193
-  _globals['_CART']._serialized_end=1277
-  _globals['_CHECKOUTREQUEST']._serialized_start=1279
-  _globals['_CHECKOUTREQUEST']._serialized_end=1346
-  _globals['_ORDERING']._serialized_start=1349
-  _globals['_ORDERING']._serialized_end=2211
+  _globals['_LISTORDERSREQUEST']._serialized_start=514
+  _globals['_LISTORDERSREQUEST']._serialized_end=716
+  _globals['_ORDERPAGE']._serialized_start=718
+  _globals['_ORDERPAGE']._serialized_end=817
+  _globals['_CHANGESTATUSREQUEST']._serialized_start=819
+  _globals['_CHANGESTATUSREQUEST']._serialized_end=874
+  _globals['_USERID']._serialized_start=876
+  _globals['_USERID']._serialized_end=901
+  _globals['_COUNT']._serialized_start=903
+  _globals['_COUNT']._serialized_end=925
+  _globals['_EMPTY']._serialized_start=927
+  _globals['_EMPTY']._serialized_end=934
+  _globals['_SWEEPREPORT']._serialized_start=937
+  _globals['_SWEEPREPORT']._serialized_end=1106
+  _globals['_CARTITEMREQUEST']._serialized_start=1108
+  _globals['_CARTITEMREQUEST']._serialized_end=1163
+  _globals['_CARTLINE']._serialized_start=1166
+  _globals['_CARTLINE']._serialized_end=1308
+  _globals['_CART']._serialized_start=1310
+  _globals['_CART']._serialized_end=1394
+  _globals['_CHECKOUTREQUEST']._serialized_start=1396
+  _globals['_CHECKOUTREQUEST']._serialized_end=1463
+  _globals['_ORDERING']._serialized_start=1466
+  _globals['_ORDERING']._serialized_end=2328
 # @@protoc_insertion_point(module_scope)

@@ -61,14 +61,20 @@ class OrderId(_message.Message):
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
 class ListOrdersRequest(_message.Message):
-    __slots__ = ("page", "page_size", "user_id")
+    __slots__ = ("page", "page_size", "user_id", "status", "created_from", "created_to")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FROM_FIELD_NUMBER: _ClassVar[int]
+    CREATED_TO_FIELD_NUMBER: _ClassVar[int]
     page: int
     page_size: int
     user_id: str
-    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., user_id: _Optional[str] = ...) -> None: ...
+    status: str
+    created_from: str
+    created_to: str
+    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ..., user_id: _Optional[str] = ..., status: _Optional[str] = ..., created_from: _Optional[str] = ..., created_to: _Optional[str] = ...) -> None: ...
 
 class OrderPage(_message.Message):
     __slots__ = ("items", "total", "page", "page_size")

@@ -1,4 +1,4 @@
-"""``make screenshots``: a PNG of every shopper page at 1280x800 and at 390x844.
+"""``make screenshots``: a PNG of every shopper and admin page at 1280x800 and at 390x844.
 
 Serves the shop with its demo data (development profile, a throwaway instance folder), walks
 the pages as the ``demo`` shopper and a fresh shopper who enrols 2FA, and writes
@@ -17,6 +17,7 @@ from typing import Any
 import pyotp
 from selenium.webdriver.common.by import By
 
+from tests.browser.admin_screenshots import admin_pages
 from tests.browser.live import ROOT, LiveShop, chrome
 from tests.browser.pages import Pages
 
@@ -75,6 +76,7 @@ def _pages(shop: LiveShop, pages: Pages, width: int, height: int) -> None:
     snap("password", "/account/password")
     snap("two-factor-off", "/account/2fa/")
     _two_factor(pages, snap, width)
+    admin_pages(shop, pages, snap)
 
 
 def _two_factor(pages: Pages, snap: Any, width: int) -> None:

@@ -92,3 +92,26 @@ def test_infrastructure_statuses_become_unavailable_or_internal() -> None:
     assert isinstance(internal, InternalError) and "secret" not in str(internal)
     assert isinstance(from_rpc_error(Failed(grpc.StatusCode.NOT_FOUND, "gone"), {}, "c"),
                       NotFound)
+
+
+def test_key_rotation_gets_its_own_longer_deadline(client: GrpcIdentityClient) -> None:
+    """Making an RSA-4096 key can outlast the 2 s default on a busy host; a rotation that
+    timed out would fail for the operator and count against the identity breaker."""
+    from app.identity.grpc_client import KEY_DEADLINE
+
+    seen: dict[str, float] = {}
+
+    class Stub:
+        def __getattr__(self, method: str):  # type: ignore[no-untyped-def]
+            def rpc(request, timeout, metadata, wait_for_ready):  # type: ignore[no-untyped-def]
+                seen[method] = timeout
+                return type("Reply", (), {"kid": "k2"})()
+            return rpc
+
+    client.remote.channel()
+    client.remote._stub = Stub()
+    client.rotate_signing_key()
+    client.remove_signing_key("k1")
+    assert seen == {"RotateSigningKey": KEY_DEADLINE, "RemoveSigningKey": KEY_DEADLINE}
+    assert client.remote.settings.deadline < KEY_DEADLINE
+    client.remote.close()

@@ -84,3 +84,6 @@ def _register(app: Flask, ui: Ui) -> None:
 
     for flow in (catalog, account, profile, two_factor, cart, orders):
         app.register_blueprint(flow.blueprint(ui))
+    from app.web.ui import admin
+
+    app.register_blueprint(admin.blueprint(ui))
