@@ -28,7 +28,7 @@ ATTACKERS = 50
 TRICKLE_EVERY = 0.5  # seconds between two bytes of one attacker
 # Generous for a shared, loaded machine: a starved server never answers while the attack
 # lasts, a healthy one answers in milliseconds.
-PROBE_TIMEOUT = 5
+PROBE_TIMEOUT = 10
 PROBES = 8
 HEADERS = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 4000
 BODY_HEAD = (b"POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
