@@ -82,3 +82,13 @@ def test_api_docs_setting_defaults(tmp_path) -> None:  # type: ignore[no-untyped
     from tests.unit.test_config import production_env
 
     assert Settings.from_env(production_env(tmp_path)).api_docs_public is False
+
+
+def test_the_api_document_describes_the_api_not_the_web_pages(client) -> None:  # type: ignore[no-untyped-def]
+    """The web UI's pages (forms with CSRF, HTML answers) are not API operations: documented,
+    they would invite API clients (and schemathesis) to them."""
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert "/api/products/" in paths and "/healthz" in paths
+    pages = [p for p in paths if not p.startswith(("/api/", "/.well-known/", "/metrics",
+                                                   "/healthz", "/readyz"))]
+    assert pages == []

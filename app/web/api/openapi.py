@@ -11,7 +11,7 @@ from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 from spectree.plugins.flask_plugin import FlaskPlugin
 
-from app.platform.errors import Problem
+from app.platform.errors import MACHINE_PREFIXES, Problem
 from app.platform.metrics import bearer_value
 from app.web.api.openapi_doc import complete
 
@@ -53,6 +53,11 @@ class ShopFlaskPlugin(FlaskPlugin):
             resp_model = None
         return super().validate_response(resp, resp_model, skip_validation,
                                          force_resp_serialize)
+
+    def find_routes(self) -> Any:
+        """The routes for programs only: the web UI's pages are not part of the API."""
+        return (rule for rule in super().find_routes()
+                if str(rule).startswith(MACHINE_PREFIXES))
 
 
 spec = SpecTree(
