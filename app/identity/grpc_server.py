@@ -32,7 +32,7 @@ POLICY = Policy(SERVICE, {
         "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
         "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
-        "Unlock", "ReencryptTotpSecrets")},
+        "Unlock", "ReencryptTotpSecrets", "DeviceTrusted")},
 })
 
 
@@ -64,7 +64,11 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         return pb.Empty()
 
     def Login(self, req: pb.LoginRequest, ctx: grpc.ServicerContext) -> Any:
-        return codec.login_to_pb(self._s.login(req.username, req.password))
+        device = req.device if req.HasField("device") else None
+        return codec.login_to_pb(self._s.login(req.username, req.password, device))
+
+    def DeviceTrusted(self, req: pb.DeviceCheck, ctx: grpc.ServicerContext) -> Any:
+        return pb.Flag(value=self._s.device_trusted(req.username, req.device))
 
     def Refresh(self, req: pb.RefreshRequest, ctx: grpc.ServicerContext) -> Any:
         return codec.tokens_to_pb(self._s.refresh(req.refresh_token))
@@ -133,6 +137,8 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         reply = pb.SecondFactorLogin(tokens=codec.tokens_to_pb(result.tokens))
         if result.backup_codes_remaining is not None:
             reply.backup_codes_remaining = result.backup_codes_remaining
+        if result.device_token is not None:
+            reply.device_token = result.device_token
         return reply
 
     def LoginTicketOwner(self, req: pb.LoginTicket, ctx: grpc.ServicerContext) -> Any:

@@ -20,6 +20,7 @@ from functools import cache
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from app.identity.contract import WeakPassword
+from app.platform.db import in_write_transaction
 
 ALGORITHM = "pbkdf2_sha256"
 MIN_LENGTH = 8
@@ -81,6 +82,10 @@ class PasswordHasher:
 
     @staticmethod
     def _derive(password: str, salt: bytes, iterations: int) -> bytes:
+        if in_write_transaction():
+            # A hash here would hold the write lock for its whole duration (on SQLite every
+            # writer of the shop waits): hash first, then open the transaction.
+            raise RuntimeError("PBKDF2 must not run inside a write transaction")
         return hashlib.pbkdf2_hmac("sha256", normalize(password).encode(), salt, iterations)
 
 

@@ -32,6 +32,7 @@ from app.identity.contract import (
     TwoFactorStatus,
     UserNotFound,
 )
+from app.identity.devices import DeviceProofs
 from app.identity.login_tickets import changed_rows
 from app.identity.models import TwoFactor, User
 from app.identity.passwords import PasswordHasher
@@ -93,9 +94,10 @@ class Outcome:
 
 class TwoFactorManager:
     def __init__(self, *, box: SecretBox, hasher: PasswordHasher, issuer: TokenIssuer,
-                 audit: AuditTrail, clock: Clock, shop_name: str,
+                 devices: DeviceProofs, audit: AuditTrail, clock: Clock, shop_name: str,
                  on_revoked: Callable[[], None]) -> None:
         self.box = box
+        self.devices = devices
         self.hasher = hasher
         self.issuer = issuer
         self.audit = audit
@@ -164,10 +166,11 @@ class TwoFactorManager:
             usable = user is not None and user.is_active and user.two_factor_enabled
             outcome = self._check(session, row, code, allow_backup=True) \
                 if usable and row is not None else None
-            pair = None
+            pair, device = None, None
             if user is not None and outcome is not None and outcome.ok \
                     and login_tickets.redeem(session, ticket, now):
                 pair = self.issuer.start_family(session, user, OTP_AMR)
+                device = self.devices.issue(session, user.id, now)
         if outcome is None:
             self.audit.record(SecurityEvent.MFA_FAIL, outcome="failure", actor="",
                               target=user_id, purpose="login", reason="login ticket")
@@ -179,7 +182,7 @@ class TwoFactorManager:
             raise InvalidTwoFactorCode("The code is not valid.")
         self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user_id, target=user_id,
                           amr=OTP_AMR)
-        return SecondFactorLogin(pair, outcome.remaining)
+        return SecondFactorLogin(pair, outcome.remaining, device_token=device)
 
     def ticket_owner(self, ticket: str) -> str | None:
         with unit_of_work(BIND, readonly=True) as session:

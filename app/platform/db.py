@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
@@ -91,6 +92,15 @@ def _tune_sqlite(engine: Engine) -> None:
         # and never queues behind a writer.
 
 
+# True while this thread (or task) is inside a write transaction: slow CPU work there (a
+# password hash) would hold the database's write lock (SQLite) or row locks for its duration.
+_writing: ContextVar[bool] = ContextVar("shop_in_write_transaction", default=False)
+
+
+def in_write_transaction() -> bool:
+    return _writing.get()
+
+
 @contextmanager
 def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Session]:
     """A short transaction on one module's database, committed on success.
@@ -103,8 +113,13 @@ def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Sessio
     engine = engine_for(bind)
     if readonly:
         engine = engine.execution_options(shop_readonly=True)
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        yield session
+    marker = None if readonly else _writing.set(True)
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    finally:
+        if marker is not None:
+            _writing.reset(marker)
 
 
 def ping_databases() -> dict[str | None, str]:

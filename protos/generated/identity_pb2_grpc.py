@@ -159,6 +159,11 @@ class IdentityStub:
                 request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.Count.FromString,
                 _registered_method=True)
+        self.DeviceTrusted = channel.unary_unary(
+                '/shop.identity.v1.Identity/DeviceTrusted',
+                request_serializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Flag.FromString,
+                _registered_method=True)
 
 
 class IdentityServicer:
@@ -314,6 +319,12 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeviceTrusted(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -441,6 +452,11 @@ def add_IdentityServicer_to_server(servicer, server):
                     servicer.ReencryptTotpSecrets,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.Count.SerializeToString,
+            ),
+            'DeviceTrusted': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeviceTrusted,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Flag.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1118,6 +1134,33 @@ class Identity:
             '/shop.identity.v1.Identity/ReencryptTotpSecrets',
             protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Count.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeviceTrusted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/DeviceTrusted',
+            protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Flag.FromString,
             options,
             channel_credentials,
             insecure,

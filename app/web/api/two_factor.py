@@ -60,6 +60,7 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
         payload: dict[str, object] = asdict(result.tokens)
         if result.backup_codes_remaining is not None:
             payload["backup_codes_remaining"] = result.backup_codes_remaining
+        payload["device"] = result.device_token
         return json_response(payload, cache=NO_STORE)
 
     @bp.post("/api/users/2fa/setup/")
