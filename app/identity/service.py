@@ -146,8 +146,10 @@ class DatabaseIdentityService:
             refused = self.lockout.refuses(user, now)
         # Hashes run outside any write transaction. A wrong current password is a guess at
         # the password: it counts toward the lockout like a failed login, and while the
-        # account is locked the answer is the same as for a wrong password.
-        if not self.hasher.verify(current, None if refused else encoded):
+        # account is locked the answer is the same as for a wrong password, without a hash
+        # (the caller already knows the account exists, so there is no timing to hide, and a
+        # flood of guesses must not buy CPU).
+        if refused or not self.hasher.verify(current, encoded):
             self._password_guess_failed(principal.user_id, username, now, refused)
         check_policy(new, username=username, email=email)
         new_hash = self.hasher.hash(new)

@@ -154,3 +154,28 @@ def test_cli_unlock(api: Api, clock: FrozenClock) -> None:
     assert result.exit_code == 0, result.output
     assert "unlocked alice" in result.output
     assert api.login().status_code == 200
+
+
+def change_password(api: Api, token: str, current: str) -> Any:
+    return api.post("/api/users/me/password/", token, json={
+        "current_password": current, "new_password": "a brand new passphrase 42"})
+
+
+def test_wrong_current_passwords_on_password_change_count_like_failed_logins(
+        api: Api, clock: FrozenClock) -> None:
+    """Attack: a stolen access token used as an unthrottled oracle to guess the password."""
+    token = api.user()["access"]
+    answers = [change_password(api, token, WRONG) for _ in range(5)]
+    assert [a.status_code for a in answers] == [401] * 5
+    assert api.login().status_code == 401, "the guesses locked the account"
+    locked = change_password(api, token, GOOD_PASSWORD)
+    assert locked.status_code == 401, "while locked even the right password is refused"
+    assert locked.get_json() == answers[-1].get_json()
+    with api.client.application.app_context():
+        failures = [e["details"].get("reason") for e in api.services.audit.recent(50)
+                    if e["event"] == "authn_login_fail"
+                    and e["details"].get("purpose") == "password change"]
+    assert failures == ["locked"] + ["password"] * 5
+    assert "authn_login_lock" in events(api)
+    clock.advance(61)
+    assert change_password(api, token, GOOD_PASSWORD).status_code == 204

@@ -226,3 +226,16 @@ def test_a_known_device_is_exempt_from_the_per_username_limit_only(
         owner("192.0.2.1", device)
     limited_ip = owner("192.0.2.1", device)
     assert limited_ip.status_code == 429, "the per-IP limit still applies"
+
+
+def test_password_change_has_its_own_named_limit(limited: AppFactory) -> None:
+    """Attack: guessing the password through the password-change endpoint; the default API
+    limit (300 per minute) was all that stood in the way."""
+    api = limited()
+    token = api.user()["access"]
+    body = {"current_password": WRONG, "new_password": "a brand new passphrase 42"}
+    statuses = [api.post("/api/users/me/password/", token, json=body).status_code
+                for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    hits = [e for e in audit_events(api) if e["event"] == "excess_rate_limit_exceeded"]
+    assert hits and hits[0]["details"]["limit"] == "password_user"
