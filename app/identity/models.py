@@ -34,6 +34,8 @@ class User(db.Model):  # type: ignore[name-defined]
     failures_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Where the failure count's leak is measured from (lockout.py: failures age out).
     failure_clock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Until when a password-change check of this account is in flight (one at a time).
+    password_check_until: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RefreshToken(db.Model):  # type: ignore[name-defined]

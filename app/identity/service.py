@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -41,6 +41,7 @@ from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
+CHECK_SECONDS = 30  # an in-flight password check blocks others this long at most
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 BIND = "identity"
 
@@ -139,44 +140,65 @@ class DatabaseIdentityService:
         return view
 
     def change_password(self, principal: Principal, current: str, new: str) -> None:
-        now = int(self.clock.time())
-        with unit_of_work(BIND, readonly=True) as session:
-            user = self._user(session, principal.user_id)
-            encoded, username, email = user.password_hash, user.username, user.email
-            refused = self.lockout.refuses(user, now)
-        # Hashes run outside any write transaction. A wrong current password is a guess at
-        # the password: it counts toward the lockout like a failed login, and while the
-        # account is locked the answer is the same as for a wrong password, without a hash
-        # (the caller already knows the account exists, so there is no timing to hide, and a
-        # flood of guesses must not buy CPU).
-        if refused or not self.hasher.verify(current, encoded):
-            self._password_guess_failed(principal.user_id, username, now, refused)
-        check_policy(new, username=username, email=email)
-        new_hash = self.hasher.hash(new)
+        user_id = principal.user_id
+        encoded, username, email, locked_for = self._start_password_check(user_id)
+        if encoded is None:  # locked, or another check in flight: not evaluated, no hash
+            self._password_guess_failed(user_id, username, True, 0)
+        verified = False
+        try:
+            # Hashes run outside any write transaction.
+            verified = self.hasher.verify(current, encoded)
+            if not verified:
+                self._password_guess_failed(user_id, username, False, locked_for)
+            check_policy(new, username=username, email=email)
+            new_hash = self.hasher.hash(new)
+        except BaseException:
+            self._end_password_check(user_id, right=verified)
+            raise
         with unit_of_work(BIND) as session:
-            user = self._user(session, principal.user_id, for_update=True)
+            user = self._user(session, user_id, for_update=True)
+            self.lockout.record_success(user)  # the provisional failure was not one
+            user.password_check_until = 0
             if user.password_hash != encoded:  # changed meanwhile: the check above is stale
                 raise InvalidCredentials("The current password is not correct.",
                                          field_errors={"current_password": "incorrect"})
             user.password_hash, user.updated_at = new_hash, utc(self.clock)
-            self.lockout.record_success(user)
             self.issuer.revoke_user(session, user.id, "password change",
                                     keep_family=principal.session_id)
             self._end_pending_logins(session, user.id)
         self._revoked()
-        self.audit.record(SecurityEvent.PASSWORD_CHANGED, actor=principal.user_id,
-                          target=principal.user_id)
+        self.audit.record(SecurityEvent.PASSWORD_CHANGED, actor=user_id, target=user_id)
 
-    def _password_guess_failed(self, user_id: str, username: str, now: int,
-                               refused: bool) -> None:
-        locked_for = 0
-        if not refused:
-            with unit_of_work(BIND) as session:
-                locked_for = self.lockout.record_failure(
-                    self._user(session, user_id, for_update=True), now)
+    def _start_password_check(self, user_id: str) -> tuple[str | None, str, str, int]:
+        """``(hash to check or None when refused, username, email, lock seconds)``.
+
+        A wrong current password is a guess at the password: it counts toward the lockout
+        like a failed login. The failure is counted *before* the hash (undone on success),
+        and one check per account runs at a time, so a flood of concurrent guesses cannot
+        buy more than one hash at once: while locked, or while another check is in flight,
+        the answer is the same 401 without a hash (the caller knows the account exists, so
+        there is no timing to hide)."""
+        now = int(self.clock.time())
+        with unit_of_work(BIND) as session:
+            user = self._user(session, user_id, for_update=True)
+            username, email = user.username, user.email
+            if self.lockout.refuses(user, now) or user.password_check_until > now:
+                return None, username, email, 0
+            user.password_check_until = now + CHECK_SECONDS
+            return user.password_hash, username, email, self.lockout.record_failure(user, now)
+
+    def _end_password_check(self, user_id: str, *, right: bool) -> None:
+        with unit_of_work(BIND) as session:
+            user = self._user(session, user_id, for_update=True)
+            user.password_check_until = 0
+            if right:  # the current password was right (the new one was refused)
+                self.lockout.record_success(user)
+
+    def _password_guess_failed(self, user_id: str, username: str, refused: bool,
+                               locked_for: int) -> NoReturn:
         self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor=user_id,
                           target=user_id, username=username, purpose="password change",
-                          reason="locked" if refused else "password")
+                          reason="not evaluated" if refused else "password")
         if locked_for:
             self.audit.record(SecurityEvent.LOGIN_LOCKED, outcome="failure", actor=user_id,
                               target=user_id, seconds=locked_for)
