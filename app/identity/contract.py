@@ -206,10 +206,13 @@ class IdentityService(Protocol):
         Spends nothing; never raises for a bad ticket."""
         ...
 
-    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
-        """Start (or restart) 2FA setup with a fresh 160-bit secret, stored encrypted.
+    def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
+        """Start (or restart) the caller's 2FA setup with a fresh 160-bit secret, stored
+        encrypted. Needs the caller's password (a stolen access token alone must not enrol
+        an attacker's authenticator).
 
-        Raises TwoFactorAlreadyEnabled when 2FA is active, UserNotFound.
+        Raises InvalidCredentials (wrong password), TwoFactorAlreadyEnabled when 2FA is
+        active, UserNotFound. Not idempotent (each call makes a new secret).
         """
         ...
 

@@ -5,7 +5,7 @@ A successful login hands the client ``dv1.<nonce>.<signature>``: a 256-bit rando
 HMAC-SHA256 over the user id and the nonce (key: the ``device_proof`` field key, never the
 JWT key), so a proof is bound to one user and cannot be forged or moved to another account.
 The server keeps only the nonce's hash, which makes every proof revocable (one row each):
-password change, "log out everywhere", 2FA changes and deactivation delete them all.
+password change, "log out everywhere" and deactivation delete them all.
 
 A password attempt that carries a valid proof for that username is exempt from the
 per-username lockout and rate limit (never from the per-IP ones). Its wrong passwords are

@@ -122,8 +122,8 @@ class GrpcIdentityClient:
     def remove_signing_key(self, kid: str) -> None:
         self._call("RemoveSigningKey", pb.KeyId(kid=kid))
 
-    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
-        reply = self._call("SetupTwoFactor", pb.UserIdRequest(user_id=user_id))
+    def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
+        reply = self._call("SetupTwoFactor", pb.PasswordRequest(password=password))
         return TwoFactorSetup(secret=reply.secret, otpauth_uri=reply.otpauth_uri,
                               qr_svg=reply.qr_svg)
 

@@ -110,8 +110,8 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         self._s.remove_signing_key(req.kid)
         return pb.Empty()
 
-    def SetupTwoFactor(self, req: pb.UserIdRequest, ctx: grpc.ServicerContext) -> Any:
-        setup = self._s.setup_two_factor(req.user_id)
+    def SetupTwoFactor(self, req: pb.PasswordRequest, ctx: grpc.ServicerContext) -> Any:
+        setup = self._s.setup_two_factor(_principal(), req.password)
         return pb.TwoFactorSetup(secret=setup.secret, otpauth_uri=setup.otpauth_uri,
                                  qr_svg=setup.qr_svg)
 

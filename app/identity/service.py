@@ -285,8 +285,8 @@ class DatabaseIdentityService:
 
     # -- two-factor management (two_factor.py) ------------------------------------------
 
-    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
-        return self.two_factor.setup(user_id)
+    def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
+        return self.two_factor.setup(principal, password)
 
     def confirm_two_factor(self, principal: Principal, code: str) -> BackupCodes:
         return self.two_factor.confirm(principal, code)

@@ -190,7 +190,10 @@ class TwoFactorManager:
 
     # -- setup and management -----------------------------------------------------------
 
-    def setup(self, user_id: str) -> TwoFactorSetup:
+    def setup(self, principal: Principal, password: str) -> TwoFactorSetup:
+        """Needs the password: a stolen access token alone must not enrol the thief's app."""
+        user_id = principal.user_id
+        self._check_password(principal, password, "2fa setup")
         secret = new_secret()
         with unit_of_work(BIND) as session:
             user = _user(session, user_id)
@@ -222,6 +225,8 @@ class TwoFactorManager:
                 codes = backup_codes.replace_set(session, user_id)
                 self.issuer.revoke_user(session, user_id, "2fa enabled",
                                         keep_family=principal.session_id)
+                # A password-only login started before must not finish on the old terms.
+                login_tickets.discard_for(session, user_id)
         self._audit_code(user_id, outcome, "setup")
         if not outcome.ok:
             raise InvalidTwoFactorCode("The code is not valid.", field_errors={"code": "invalid"})
@@ -236,17 +241,22 @@ class TwoFactorManager:
             return TwoFactorStatus(enabled=user.two_factor_enabled,
                                    backup_codes_remaining=remaining)
 
-    def _reauthenticate(self, principal: Principal, password: str) -> None:
+    def _check_password(self, principal: Principal, password: str, purpose: str) -> bool:
+        """Re-authentication (the hash runs outside any write transaction); returns whether
+        2FA is on. Raises InvalidCredentials, audited like a failed login."""
         with unit_of_work(BIND, readonly=True) as session:
             user = _user(session, principal.user_id)
             encoded, enabled = user.password_hash, user.two_factor_enabled
         if not self.hasher.verify(password, encoded):
             self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure",
                               actor=principal.user_id, target=principal.user_id,
-                              purpose="2fa change")
+                              purpose=purpose)
             raise InvalidCredentials("The password is not correct.",
                                      field_errors={"password": "incorrect"})
-        if not enabled:
+        return enabled
+
+    def _reauthenticate(self, principal: Principal, password: str) -> None:
+        if not self._check_password(principal, password, "2fa change"):
             raise TwoFactorNotEnabled("Two-factor authentication is not on.")
 
     def _change(self, principal: Principal, password: str, code: str, *, allow_backup: bool,

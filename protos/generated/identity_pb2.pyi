@@ -66,6 +66,12 @@ class LoginRequest(_message.Message):
     device: str
     def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ..., device: _Optional[str] = ...) -> None: ...
 
+class PasswordRequest(_message.Message):
+    __slots__ = ("password",)
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    password: str
+    def __init__(self, password: _Optional[str] = ...) -> None: ...
+
 class DeviceCheck(_message.Message):
     __slots__ = ("username", "device")
     USERNAME_FIELD_NUMBER: _ClassVar[int]

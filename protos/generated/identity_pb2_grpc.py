@@ -116,7 +116,7 @@ class IdentityStub:
                 _registered_method=True)
         self.SetupTwoFactor = channel.unary_unary(
                 '/shop.identity.v1.Identity/SetupTwoFactor',
-                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
                 _registered_method=True)
         self.ConfirmTwoFactor = channel.unary_unary(
@@ -410,7 +410,7 @@ def add_IdentityServicer_to_server(servicer, server):
             ),
             'SetupTwoFactor': grpc.unary_unary_rpc_method_handler(
                     servicer.SetupTwoFactor,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.SerializeToString,
             ),
             'ConfirmTwoFactor': grpc.unary_unary_rpc_method_handler(
@@ -916,7 +916,7 @@ class Identity:
             request,
             target,
             '/shop.identity.v1.Identity/SetupTwoFactor',
-            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
             options,
             channel_credentials,

@@ -158,6 +158,12 @@ class VerifyLoginOut(TokenPairOut):
         default=None, description="This device's proof of a successful login (see login)")
 
 
+class PasswordIn(Strict):
+    """Re-authentication: the caller's current password."""
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
 class PasswordAndCodeIn(Strict):
     password: str = Field(min_length=1, max_length=1024)
     code: str = Field(min_length=6, max_length=40, description="TOTP code or backup code")

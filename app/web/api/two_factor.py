@@ -65,10 +65,15 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
 
     @bp.post("/api/users/2fa/setup/")
     @guards.authenticated
-    @spec.validate(resp=Resp(HTTP_200=s.TwoFactorSetupOut, HTTP_409=s.Problem), tags=["2fa"],
-                   security=BEARER)
+    @limits.named("twofa_ip", client_ip)
+    @limits.named("twofa_user", principal_user)
+    @spec.validate(json=s.PasswordIn,
+                   resp=Resp(HTTP_200=s.TwoFactorSetupOut, HTTP_401=s.Problem,
+                             HTTP_409=s.Problem, HTTP_429=s.Problem),
+                   tags=["2fa"], security=BEARER)
     def setup(principal: Principal) -> Response:
-        return json_response(asdict(identity.setup_two_factor(principal.user_id)),
+        """Needs the password: an access token alone must not enrol an authenticator."""
+        return json_response(asdict(identity.setup_two_factor(principal, body().password)),
                              cache=NO_STORE)
 
     @bp.post("/api/users/2fa/verify-setup/")
