@@ -65,8 +65,7 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
 
     @bp.post("/api/users/2fa/setup/")
     @guards.authenticated
-    @limits.named("twofa_ip", client_ip)
-    @limits.named("twofa_user", principal_user)
+    @limits.named("password_user", principal_user)  # a wrong password here is a guess
     @spec.validate(json=s.PasswordIn,
                    resp=Resp(HTTP_200=s.TwoFactorSetupOut, HTTP_401=s.Problem,
                              HTTP_409=s.Problem, HTTP_429=s.Problem),
