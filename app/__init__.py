@@ -14,6 +14,7 @@ from app.platform import logging as shop_logging
 from app.platform.clock import Clock
 from app.platform.migrations import migrate
 from app.web import init_web
+from app.web.ui.errors import render_error
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     with app.app_context():
         services = build_services(settings, clock)
     app.extensions["shop.services"] = services
-    errors.init_app(app)
+    errors.init_app(app, render_error)
     http.init_app(app)
     headers.init_app(app, settings)
     metrics.init_app(app, services.audit, services.verifier, settings.metrics_token)
@@ -49,6 +50,9 @@ def _configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.profile == "test",
         MAX_CONTENT_LENGTH=settings.max_content_length,
         MAX_FORM_MEMORY_SIZE=settings.max_content_length,
+        # A Host outside SHOP_HOSTS is a 400 (app.platform.http), so no answer ever builds a
+        # link or redirect to a host the client chose.
+        TRUSTED_HOSTS=list(settings.hosts) or None,
         JSON_SORT_KEYS=False,
         SHOP_SETTINGS=settings,
     )
@@ -65,7 +69,7 @@ def _database_urls(settings: Settings) -> dict[str | None, str]:
 
 def start_background(app: Flask, modules: list[str] | None = None) -> None:
     """Start this process's periodic work (the ordering sweep), or only that of ``modules``.
-    Called once a process serves: by each gunicorn worker (deploy/gunicorn.conf.py) and by a
+    Called once a process serves: by each server worker (asgi.py; gunicorn.conf.py) and by a
     module host for the modules it hosts; never by CLI commands or tests, which run a sweep
     explicitly when they want one."""
     services: Services = app.extensions["shop.services"]

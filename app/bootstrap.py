@@ -63,6 +63,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         settings.extra, None if settings.is_production else settings.instance_path / "field-keys"
     )
     revoked_hooks: list[object] = []
+    erase_hooks: list[Callable[[str], int]] = []
 
     def on_revoked() -> None:
         for hook in revoked_hooks:
@@ -73,7 +74,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     clients = _RemoteClients(transport, audit, peers)
     identity = clients.identity() or cast(IdentityService, InProcessBoundary(
         "identity", build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
-                                   on_revoked=on_revoked)))
+                                   on_revoked=on_revoked, erase_hooks=erase_hooks)))
     verifier = build_verifier(
         jwks_source=identity.jwks,
         revocation_feed=identity.revocations_since,
@@ -96,6 +97,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             keyrings=keyrings, audit=audit, clock=clock, pending_ttl=settings.order_pending_ttl,
             max_pending_units=settings.order_max_pending_units)))
         background += _sweeps(settings, ordering)
+    erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
                     transport=transport, peers=peers, background=background)
@@ -133,6 +135,12 @@ class _RemoteClients:
 
     def ordering(self) -> OrderingService | None:
         return self._client("ordering", GrpcOrderingClient)
+
+
+def _forget_orders(ordering: OrderingService) -> Callable[[str], int]:
+    """Identity's erasure asks ordering, as the system, to unlink the user's orders."""
+    erasure = Principal.system("erasure")
+    return lambda user_id: ordering.forget_user(erasure, user_id)
 
 
 def _calling_as(caller: str, service: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -13,14 +14,18 @@ from flask.cli import AppGroup, with_appcontext
 from app.bootstrap import Services
 from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
+from app.platform import backup
 from app.platform.audit import SecurityEvent, verify_chain
-from app.platform.crypto import KeyConfigError
+from app.platform.crypto import KeyConfigError, KeyRing
 from app.platform.grpc.pki_cli import pki_group
 from app.platform.migrations import check_all, upgrade_all
 from app.seed import seed_demo
 
 OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cli",
                      issued_at=0, expires_at=0)
+
+
+CLI = Principal.system("cli")
 
 
 def _read_password() -> str:
@@ -70,6 +75,24 @@ def users_group(identity: IdentityService) -> AppGroup:
         identity.admin_update_user(OPERATOR, _user_id(identity, username),
                                    UserChanges(is_active=False))
         click.echo(f"deactivated {username}")
+
+    @users.command("lock")
+    @click.argument("username")
+    def lock(username: str) -> None:
+        """Lock an account until `users unlock` (and end its sessions now)."""
+        changed = identity.lock(CLI, _user_id(identity, username))
+        click.echo(f"locked {username}" if changed else f"{username} was already locked")
+
+    @users.command("erase")
+    @click.argument("username")
+    @click.confirmation_option(prompt="Erase this account for good (orders are kept, unlinked)?")
+    def erase(username: str) -> None:
+        """GDPR erasure: delete the account, end its sessions, unlink its orders and audit."""
+        try:
+            erased = identity.erase_account(CLI, _user_id(identity, username), "", "")
+        except ContractError as error:
+            raise click.ClickException(error.detail or error.code) from None
+        click.echo(f"erased {username} ({erased.orders_unlinked} orders unlinked)")
 
     @users.command("unlock")
     @click.argument("username")
@@ -153,6 +176,44 @@ def inventory_group(services: Services) -> AppGroup:
     return inventory
 
 
+def backup_group(services: Services) -> AppGroup:
+    group = AppGroup("backup", help="Encrypted backups of every module's database.")
+
+    def ring() -> KeyRing:
+        try:
+            return services.keyrings.ring("backup")
+        except KeyConfigError as error:
+            raise click.ClickException(str(error)) from None
+
+    @group.command("create")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def create(file: Path) -> None:
+        """Write one encrypted, authenticated backup of every database to FILE."""
+        try:
+            manifest = backup.create(file, ring())
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        services.audit.record(SecurityEvent.BACKUP_CREATED, actor="system:cli",
+                              target=file.name, databases=len(manifest["databases"]))
+        click.echo(f"backup written to {file} ({len(manifest['databases'])} databases, "
+                   f"key {ring().primary_kid})")
+
+    @group.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def restore(file: Path) -> None:
+        """Verify FILE completely, then restore it into the empty databases."""
+        try:
+            manifest = backup.restore(file, ring())
+        except backup.BackupError as error:
+            raise click.ClickException(f"{error} Nothing was changed.") from None
+        services.audit.record(SecurityEvent.BACKUP_RESTORED, actor="system:cli",
+                              target=file.name, created_at=manifest.get("created_at"))
+        click.echo(f"restored {len(manifest['databases'])} databases from {file} "
+                   f"(made {manifest.get('created_at')})")
+
+    return group
+
+
 def operations_group() -> list[AppGroup]:
     audit = AppGroup("audit", help="The audit trail.")
     schema = AppGroup("schema", help="Database schema (one migration history per module).")
@@ -194,7 +255,8 @@ def init_app(app: Flask, services: Services) -> None:
     keys = keys_group(services.identity)
     keys.add_command(rotate_field_command(services))
     groups = [users_group(services.identity), keys, inventory_group(services),
-              *operations_group(), pki_group(services.transport.pki_dir), _grpc_group(services)]
+              *operations_group(), backup_group(services),
+              pki_group(services.transport.pki_dir), _grpc_group(services)]
     for group in groups:
         app.cli.add_command(group)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,10 @@ PROFILES = ("development", "test", "production")
 # Values that only ever belong on a developer's machine; production refuses them.
 INSECURE_PREFIX = "dev-insecure-"
 _WEAK_SECRETS = {"", "secret", "changeme", "change-me", "password", "dev", "development", "test"}
+MIN_SECRET_LENGTH = 32
+# zxcvbn's estimate of the guesses a secret needs: 10^24 is about 80 bits. A random 32-character
+# value scores about 10^32; repeats, sequences, keyboard walks and words score far lower.
+MIN_SECRET_GUESSES_LOG10 = 24
 
 
 # Flask-Limiter settings that are not named limits (every other RATELIMIT_* variable is one).
@@ -76,6 +82,10 @@ class Settings:
     max_content_length: int = 1_048_576
     log_level: str = "INFO"
     trusted_proxy_hops: int = 0
+    # Host names the shop answers to (Flask's TRUSTED_HOSTS); empty: any (not in production).
+    hosts: tuple[str, ...] = ()
+    # The OpenAPI document and the docs page without authentication (default: not in production).
+    api_docs_public: bool = True
     shop_name: str = "The Shop"
     ratelimit_enabled: bool = True
     ratelimit_storage_uri: str = "memory://"
@@ -115,6 +125,10 @@ class Settings:
             max_content_length=int(env.get("MAX_CONTENT_LENGTH", cls.max_content_length)),
             log_level=env.get("LOG_LEVEL", cls.log_level),
             trusted_proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
+            hosts=tuple(h.strip().lower() for h in env.get("SHOP_HOSTS", "").split(",")
+                        if h.strip()),
+            api_docs_public=_flag(env.get("API_DOCS_PUBLIC",
+                                          "false" if profile == "production" else "true")),
             revocation_poll_seconds=float(env.get("REVOCATION_POLL_SECONDS", "1")),
             catalog_list_cache_seconds=float(env.get("CATALOG_LIST_CACHE_SECONDS", "1")),
             order_pending_ttl=int(env.get("ORDER_PENDING_TTL", cls.order_pending_ttl)),
@@ -167,25 +181,36 @@ class Settings:
         return self
 
     def _check_production(self) -> None:
-        problems = []
-        if self.debug:
-            problems.append("SHOP_DEBUG is on")
-        if is_insecure(self.secret_key):
-            problems.append("SECRET_KEY is missing, too short, or a development default")
-        if not self.database_url:
-            problems.append("DATABASE_URL is missing")
-        if self.password_hash_iterations < 600_000:
-            problems.append("PASSWORD_HASH_ITERATIONS is below 600000")
-        if self.jwt_keys_dir is None:
-            problems.append("JWT_KEYS_DIR is missing")
-        elif not os.access(self.jwt_keys_dir, os.R_OK | os.X_OK):
-            problems.append(f"JWT_KEYS_DIR={self.jwt_keys_dir} cannot be read")
-        if not self.ratelimit_enabled:
-            problems.append("RATELIMIT_ENABLED=false (rate limits are for load tests only)")
-        if self.ratelimit_storage_uri.startswith("memory://"):
-            problems.append("RATELIMIT_STORAGE_URI is memory:// (workers would not share limits)")
+        problems = [*self._secret_problems(), *self._setup_problems()]
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
+
+    def _secret_problems(self) -> list[str]:
+        problems = []
+        if is_insecure(self.secret_key):
+            problems.append(f"SECRET_KEY is missing, shorter than {MIN_SECRET_LENGTH} characters, "
+                            "guessable, or a development default")
+        if self.metrics_token is not None and is_insecure(self.metrics_token):
+            problems.append(f"METRICS_TOKEN is shorter than {MIN_SECRET_LENGTH} characters or "
+                            "guessable")
+        return problems
+
+    def _setup_problems(self) -> list[str]:
+        checks = [
+            (self.debug, "SHOP_DEBUG is on"),
+            (not self.hosts, "SHOP_HOSTS is missing (the host names the shop answers to)"),
+            (not self.database_url, "DATABASE_URL is missing"),
+            (self.password_hash_iterations < 600_000, "PASSWORD_HASH_ITERATIONS is below 600000"),
+            (self.jwt_keys_dir is None, "JWT_KEYS_DIR is missing"),
+            (self.jwt_keys_dir is not None
+             and not os.access(self.jwt_keys_dir, os.R_OK | os.X_OK),
+             f"JWT_KEYS_DIR={self.jwt_keys_dir} cannot be read"),
+            (not self.ratelimit_enabled,
+             "RATELIMIT_ENABLED=false (rate limits are for load tests only)"),
+            (self.ratelimit_storage_uri.startswith("memory://"),
+             "RATELIMIT_STORAGE_URI is memory:// (workers would not share limits)"),
+        ]
+        return [message for failed, message in checks if failed]
 
     def describe(self) -> dict[str, Any]:
         """Settings without secrets, for the startup log."""
@@ -194,12 +219,43 @@ class Settings:
 
 
 def is_insecure(secret: str | None) -> bool:
-    return (
-        secret is None
-        or len(secret) < 32
-        or secret.lower() in _WEAK_SECRETS
-        or secret.startswith(INSECURE_PREFIX)
-    )
+    """Missing, short, a known weak or development value, or of low entropy (zxcvbn)."""
+    if (secret is None or len(secret) < MIN_SECRET_LENGTH or secret.lower() in _WEAK_SECRETS
+            or secret.startswith(INSECURE_PREFIX)):
+        return True
+    from zxcvbn import zxcvbn
+
+    # The first 128 characters decide: zxcvbn's matching grows quickly with the length.
+    return float(zxcvbn(secret[:128])["guesses_log10"]) < MIN_SECRET_GUESSES_LOG10
+
+
+@contextmanager
+def refuse_to_start_on_config_error() -> Iterator[None]:
+    """An unsafe or incomplete configuration ends the process with one line on stderr.
+
+    Exit status 4 is gunicorn's "App failed to load": its master stops instead of starting
+    new workers that would fail the same way.
+    """
+    try:
+        yield
+    except ConfigError as error:
+        print(f"shop: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(4) from None
+
+
+def web_workers(settings: Settings, requested: str | None) -> int:
+    """How many server worker processes: two, or one when rate limits live in per-process
+    memory (with ``memory://`` every worker counts on its own, so N workers would allow N times
+    every documented limit). An explicit WEB_CONCURRENCY above 1 is obeyed, with a loud
+    warning on stderr."""
+    per_process = settings.ratelimit_enabled and settings.ratelimit_storage_uri.startswith(
+        "memory://")
+    count = int(requested or (1 if per_process else 2))
+    if per_process and count > 1:
+        print(f"WARNING: RATELIMIT_STORAGE_URI=memory:// with {count} workers: every rate limit "
+              f"is {count} times the documented one. Set RATELIMIT_STORAGE_URI=redis://... to "
+              "share them, or WEB_CONCURRENCY=1.", file=sys.stderr, flush=True)
+    return count
 
 
 def development_secret(instance_path: Path, name: str) -> str:

@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.harness import LoadResult, gunicorn, load
+from bench.harness import LoadResult, load, serve
 from bench.http_scenarios import login, prepare
 
 Row = tuple[str, float, float, str]
@@ -37,7 +37,7 @@ def run(seconds: float = 8) -> list[Row]:
         env = {"SHOP_INSTANCE_PATH": str(instance), "SHOP_PROFILE": "development",
                # The product list is measured, not throttled; login keeps its real limits.
                "RATELIMIT_DEFAULT": "1000000 per minute"}
-        with gunicorn("wsgi:app", env) as shop:
+        with serve("wsgi:app", env) as shop:
             user = login(shop, "demo", creds["demo"])
             url = shop.base + "/api/products/"
             idle = load(url, seconds, connections=8, headers=user)

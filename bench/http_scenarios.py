@@ -1,7 +1,19 @@
-"""HTTP scenarios against the shop and the hello-world ceiling, under one gunicorn setting.
+"""HTTP scenarios against the shop and the hello-world ceiling, under the shop's server settings.
+
+Both apps are served side by side by the same server with the same settings file (workers,
+threads, keep-alive, limits), and every scenario runs once per round, interleaved with the
+hello-world (A, B, A, B, ...): each ratio is the same round's shop figure over the same round's
+hello-world figure, and the report gives the median and the spread over the rounds. A ratio is
+refused when wrk is missing or when any response was not 2xx.
 
 Rate limits are switched off for the run (``RATELIMIT_ENABLED=false``, development only): the
-point is the cost of the stack, not of being throttled.
+point is the cost of the stack, not of being throttled. The product list is measured without
+its 1-second list cache (``CATALOG_LIST_CACHE_SECONDS=0``) and, in the full run, with it.
+
+Settings: ``BENCH_ROUNDS`` (default 3), ``BENCH_SECONDS`` per measurement (default 5),
+``BENCH_SERVER`` (``granian``, what ``bin/start`` serves with, the default; ``granian-wsgi``;
+``gunicorn``),
+``BENCH_DATABASE_URL`` (e.g. PostgreSQL; default a temporary SQLite file).
 """
 
 from __future__ import annotations
@@ -11,21 +23,44 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 
-from bench.harness import ROOT, Server, gunicorn, load, post_json
+from bench.harness import (
+    ROOT,
+    LoadResult,
+    Ratio,
+    Server,
+    interleave,
+    load,
+    post_json,
+    serve,
+)
 
-Row = tuple[str, float, float, str]
 ORDER_SCRIPT = """
 wrk.method = "POST"
 wrk.body = '{"items": [{"product_id": "%s", "quantity": 1}, {"product_id": "%s", "quantity": 1}]}'
 wrk.headers["Content-Type"] = "application/json"
 """
+TARGETS = {"products": ">= 0.50", "products (1 s list cache)": "(informative)",
+           "detail": ">= 0.40", "me": ">= 0.40", "orders": ">= 0.06"}
+PATHS = {"products": "GET /api/products/", "products (1 s list cache)": "GET /api/products/ cached",
+         "detail": "GET /api/products/{id}/", "me": "GET /api/users/me/",
+         "orders": "POST /api/orders/ (2 lines)"}
+
+
+def default_server() -> str:
+    return os.environ.get("BENCH_SERVER") or "granian"
 
 
 def shop_env(instance: Path) -> dict[str, str]:
-    return {"SHOP_INSTANCE_PATH": str(instance), "SHOP_PROFILE": "development",
-            "RATELIMIT_ENABLED": "false"}
+    env = {"SHOP_INSTANCE_PATH": str(instance), "SHOP_PROFILE": "development",
+           "RATELIMIT_ENABLED": "false"}
+    if os.environ.get("BENCH_DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    return env
 
 
 def prepare(instance: Path) -> dict[str, str]:
@@ -53,33 +88,52 @@ def bench_products(shop: Server, admin: dict[str, str]) -> list[str]:
     return ids
 
 
-def run(seconds: float = 8) -> list[Row]:
-    rows: list[Row] = []
-    with tempfile.TemporaryDirectory() as tmp:
+@contextmanager
+def scenarios(kind: str, seconds: float, cached: bool) -> Iterator[
+        tuple[dict[str, Callable[[], LoadResult]], Callable[[], tuple[float, float]]]]:
+    """Servers up and the scenarios to run against them: hello-world first."""
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         instance = Path(tmp)
         creds = prepare(instance)
-        with gunicorn("bench.hello:app", {}, ready_path="/hello") as hello:
-            ceiling = load(hello.base + "/hello", seconds)
-        with gunicorn("wsgi:app", shop_env(instance)) as shop:
-            user = login(shop, "demo", creds["demo"])
-            ids = bench_products(shop, login(shop, "admin", creds["admin"]))
-            products = load(shop.base + "/api/products/", seconds, headers=user)
-            detail = load(f"{shop.base}/api/products/{ids[0]}/", seconds, headers=user)
-            me = load(shop.base + "/api/users/me/", seconds, headers=user)
-            orders = load(shop.base + "/api/orders/", seconds, headers=user,
-                          script=ORDER_SCRIPT % (ids[0], ids[1]))
-            _rss, peak = shop.worker_rss_mb()
-        rows += [
-            ("GET /api/products/ req/s vs hello-world req/s", products.rps, ceiling.rps,
-             ">= 0.50"),
-            ("GET /api/products/{id}/ req/s vs hello-world", detail.rps, ceiling.rps,
-             "(informative)"),
-            ("GET /api/users/me/ req/s vs hello-world req/s", me.rps, ceiling.rps,
-             "(informative)"),
-            ("POST /api/orders/ (2 lines) orders/s vs the earlier version's 75/s", orders.rps,
-             75.0, "several x"),
-            ("non-2xx responses in these runs", float(products.errors + detail.errors
-                                                      + me.errors + orders.errors), 1.0, "0"),
-            ("worker peak RSS MB vs 150 MB budget", peak, 150.0, "< 1.00"),
-        ]
-    return rows
+        hello = stack.enter_context(serve("bench.hello:app", {}, ready_path="/hello", kind=kind))
+        env = {**shop_env(instance), "CATALOG_LIST_CACHE_SECONDS": "0"}
+        shop = stack.enter_context(serve("wsgi:app", env, kind=kind))
+        user = login(shop, "demo", creds["demo"])
+        ids = bench_products(shop, login(shop, "admin", creds["admin"]))
+        run = partial(load, seconds=seconds, headers=user)
+        runs = {"hello": partial(load, hello.base + "/hello", seconds),
+                "products": partial(run, shop.base + "/api/products/")}
+        if cached:
+            with_cache = stack.enter_context(serve("wsgi:app", shop_env(instance), kind=kind))
+            runs["products (1 s list cache)"] = partial(run, with_cache.base + "/api/products/")
+        runs |= {"detail": partial(run, f"{shop.base}/api/products/{ids[0]}/"),
+                 "me": partial(run, shop.base + "/api/users/me/"),
+                 "orders": partial(run, shop.base + "/api/orders/",
+                                   script=ORDER_SCRIPT % (ids[0], ids[1]))}
+        yield runs, shop.worker_rss_mb
+
+
+def measure(kind: str, rounds: int, seconds: float, cached: bool) -> tuple[list[Ratio], float]:
+    """Ratios to the hello-world, and the shop's largest worker peak RSS in MB."""
+    with scenarios(kind, seconds, cached) as (runs, rss):
+        results = interleave(runs, rounds)
+        peak = rss()[1]
+    hello = results.pop("hello")
+    return [Ratio(f"[{kind}] {PATHS[name]}", samples, hello, TARGETS[name])
+            for name, samples in results.items()], peak
+
+
+def run(rounds: int | None = None, seconds: float | None = None,
+        cached: bool = True) -> list[object]:
+    rounds = rounds or int(os.environ.get("BENCH_ROUNDS", "3"))
+    seconds = seconds or float(os.environ.get("BENCH_SECONDS", "5"))
+    kind = default_server()
+    ratios, peak = measure(kind, rounds, seconds, cached)
+    return [*ratios, (f"[{kind}] shop worker peak RSS MB vs 150 MB budget", peak, 150.0,
+                      "< 1.00")]
+
+
+def quick() -> list[object]:
+    """``make bench-quick``: 3 rounds of 3 s, without the cached-list scenario."""
+    return run(rounds=int(os.environ.get("BENCH_ROUNDS", "3")),
+               seconds=float(os.environ.get("BENCH_SECONDS", "3")), cached=False)

@@ -9,7 +9,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.harness import gunicorn, load
+from bench.harness import load, serve
 from bench.http_scenarios import login, prepare, shop_env
 
 Row = tuple[str, float, float, str]
@@ -29,7 +29,7 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
         creds = prepare(instance)
-        with gunicorn("wsgi:app", shop_env(instance)) as shop:
+        with serve("wsgi:app", shop_env(instance)) as shop:
             user = login(shop, "demo", creds["demo"])
             mixed_load(shop.base, WARM_UP, user)  # the same mix: caches and pools fill up
             start_rss, _ = shop.worker_rss_mb()

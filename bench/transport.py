@@ -206,18 +206,18 @@ def split_shop_rows(count: int = 150) -> list[Row]:
              round(grpc_rate, 1), round(local_rate, 1), ">= 0.5x (gRPC within 2x)"),
             ("product detail p50 ms: gRPC mTLS vs in-process (contract call)",
              round(grpc_detail, 3), round(local_detail, 3), "report"),
-            ("GET /api/products/{id}/ req/s (gunicorn): gRPC split shop vs in-process",
+            ("GET /api/products/{id}/ req/s (bin/start server): gRPC split shop vs in-process",
              round(http[1], 1), round(http[0], 1), ">= 0.5x (gRPC within 2x)")]
 
 
 def _http_detail(env: dict[str, str], grpc_env: dict[str, str], product_id: str,
                  seconds: float = 6) -> tuple[float, float]:
-    """Product detail over HTTP, served by gunicorn in-process, then with gRPC boundaries."""
-    from bench.harness import gunicorn, load, post_json
+    """Product detail over HTTP, served as bin/start does, in-process, then with gRPC boundaries."""
+    from bench.harness import load, post_json, serve
 
     rates = []
     for extra in ({}, {**grpc_env, "MODULE_TRANSPORT": "grpc"}):
-        with gunicorn("wsgi:app", {**env, **extra, "RATELIMIT_ENABLED": "false"}) as shop:
+        with serve("wsgi:app", {**env, **extra, "RATELIMIT_ENABLED": "false"}) as shop:
             token = post_json(shop.base + "/api/token/", {
                 "username": "bencher", "password": "correct horse battery"})["access"]
             result = load(f"{shop.base}/api/products/{product_id}/", seconds,

@@ -2,8 +2,15 @@
 
 import os
 
+from app.config import Settings, refuse_to_start_on_config_error, web_workers
+
+# An unsafe configuration stops the master here, with one line, before any worker starts.
+with refuse_to_start_on_config_error():
+    _settings = Settings.from_env()
+
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = web_workers(_settings, os.environ.get("WEB_CONCURRENCY"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
@@ -19,6 +26,12 @@ errorlog = "-"
 certfile = os.environ.get("TLS_CERT_FILE") or None
 keyfile = os.environ.get("TLS_KEY_FILE") or None
 preload_app = False
+# Only the shop decides what a forwarded header means (TRUSTED_PROXY_HOPS, through Werkzeug's
+# ProxyFix). gunicorn's defaults would let any loopback client make plain HTTP count as HTTPS
+# with X-Forwarded-Proto, X-Forwarded-Ssl or X-Forwarded-Protocol, before Flask sees it.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+forwarder_headers = ""
 
 
 def post_worker_init(worker):

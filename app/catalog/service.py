@@ -35,7 +35,7 @@ from app.catalog.contract import (
 from app.catalog.inventory import Inventory
 from app.catalog.models import Product
 from app.kernel import InvalidInput, Page, PermissionDenied, Principal
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
@@ -218,7 +218,8 @@ class DatabaseCatalogService:
         with sku_guard(draft.sku), unit_of_work(BIND) as session:
             session.add(product)
         self.listings.clear()
-        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product.id,
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=Subject(admin.user_id),
+                          target=product.id,
                           action="product_create", sku=product.sku)
         return to_view(product)
 
@@ -234,7 +235,8 @@ class DatabaseCatalogService:
                 setattr(product, name, value)
             product.updated_at = utc(self.clock)
         self.listings.clear()
-        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product_id,
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=Subject(admin.user_id),
+                          target=product_id,
                           action="product_update", fields=sorted(given))
         return to_view(product)
 
@@ -245,7 +247,8 @@ class DatabaseCatalogService:
             product.is_active = False
             product.updated_at = utc(self.clock)
         self.listings.clear()
-        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=product_id,
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=Subject(admin.user_id),
+                          target=product_id,
                           action="product_deactivate")
 
     @staticmethod

@@ -135,6 +135,48 @@ class BackupCodes:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionView:
+    """One login session (refresh-token family); ``active`` while it can still refresh."""
+
+    session_id: str
+    started_at: str
+    last_used_at: str
+    expires_at: str
+    amr: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEventView:
+    """One audit event about the user (``details`` is a JSON object as text)."""
+
+    occurred_at: str
+    event: str
+    outcome: str
+    ip: str
+    user_agent: str
+    details: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountExport:
+    """Everything identity holds about a user (GDPR access): never a secret or a hash."""
+
+    user: UserView
+    two_factor: TwoFactorStatus
+    sessions: tuple[SessionView, ...]
+    security_events: tuple[SecurityEventView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ErasedAccount:
+    """The outcome of an erasure: whose account it was and how many orders were unlinked."""
+
+    user_id: str
+    orders_unlinked: int
+
+
+@dataclass(frozen=True, slots=True)
 class PublicKey:
     kid: str
     alg: str
@@ -249,6 +291,34 @@ class IdentityService(Protocol):
         """Clear a login lockout; True when the account was locked or had failures.
 
         Raises UserNotFound. Idempotent.
+        """
+        ...
+
+    def lock(self, principal: Principal, user_id: str) -> bool:
+        """Incident response (operators, administrators): lock the account until ``unlock``
+        and end every session and pending login now. True when it was not locked before.
+
+        Raises PermissionDenied (anyone else), UserNotFound. Idempotent.
+        """
+        ...
+
+    def export_account(self, principal: Principal) -> AccountExport:
+        """GDPR access: the caller's profile, 2FA state (no secrets), sessions and own
+        security events (newest first, at most 1,000). Audited. Raises UserNotFound.
+        Read-only apart from the audit event."""
+        ...
+
+    def erase_account(self, principal: Principal, user_id: str, password: str,
+                      code: str) -> ErasedAccount:
+        """GDPR erasure. The owner proves it with ``password`` (plus a TOTP or backup
+        ``code`` when 2FA is on; a wrong password counts toward the lockout); a system
+        principal (an operator) needs neither. Every token dies, the other modules unlink
+        the user's data (orders stay, no longer linkable), the identity rows are deleted and
+        the audit pseudonym link is destroyed.
+
+        Raises PermissionDenied (anyone else, admins included), InvalidCredentials,
+        InvalidTwoFactorCode, UserNotFound (also when already erased), Unavailable (a module
+        could not unlink: the account stays deactivated; erasing again finishes it).
         """
         ...
 

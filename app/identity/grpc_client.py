@@ -14,7 +14,9 @@ from app import kernel
 from app.identity import contract
 from app.identity import grpc_codec as codec
 from app.identity.contract import (
+    AccountExport,
     BackupCodes,
+    ErasedAccount,
     LoginResult,
     PublicKey,
     SecondFactorLogin,
@@ -35,7 +37,7 @@ from protos.generated import identity_pb2_grpc as pb_grpc
 
 IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "PublicKey", "Jwks", "RevocationsSince",
               "Logout", "LogoutEverywhere", "TwoFactorStatus", "LoginTicketOwner", "Unlock",
-              "ReencryptTotpSecrets", "DeviceTrusted")
+              "ReencryptTotpSecrets", "Lock", "ExportAccount", "DeviceTrusted")
 ERRORS = error_registry(vars(contract).values(), vars(kernel).values())
 
 
@@ -160,6 +162,19 @@ class GrpcIdentityClient:
 
     def unlock(self, user_id: str, actor: str) -> bool:
         return bool(self._call("Unlock", pb.UnlockRequest(user_id=user_id, actor=actor)).changed)
+
+    def lock(self, principal: Principal, user_id: str) -> bool:
+        reply = self.remote.call("Lock", pb.LockRequest(user_id=user_id), principal=principal)
+        return bool(reply.changed)
+
+    def export_account(self, principal: Principal) -> AccountExport:
+        return codec.export_from_pb(self._call("ExportAccount", pb.Empty()))
+
+    def erase_account(self, principal: Principal, user_id: str, password: str,
+                      code: str) -> ErasedAccount:
+        reply = self.remote.call("EraseAccount", pb.EraseAccountRequest(
+            user_id=user_id, password=password, code=code), principal=principal)
+        return ErasedAccount(user_id=reply.user_id, orders_unlinked=reply.orders_unlinked)
 
     def reencrypt_totp_secrets(self) -> int:
         return int(self._call("ReencryptTotpSecrets", pb.Empty()).count)

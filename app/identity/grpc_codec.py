@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from app.identity.contract import LoginResult, PublicKey, TokenPair, UserView
+from app.identity.contract import (
+    AccountExport,
+    LoginResult,
+    PublicKey,
+    SecurityEventView,
+    SessionView,
+    TokenPair,
+    TwoFactorStatus,
+    UserView,
+)
 from app.kernel import Page, Revocation
 from protos.generated import identity_pb2 as pb
 
@@ -71,3 +80,30 @@ def revocation_to_pb(entry: Revocation) -> pb.Revocation:
 def revocation_from_pb(msg: pb.Revocation) -> Revocation:
     return Revocation(seq=msg.seq, kind=msg.kind, value=msg.value, not_before=msg.not_before,
                       expires_at=msg.expires_at)
+
+
+def export_to_pb(export: AccountExport) -> pb.AccountExport:
+    return pb.AccountExport(
+        user=user_to_pb(export.user),
+        two_factor=pb.TwoFactorStatusReply(
+            enabled=export.two_factor.enabled,
+            backup_codes_remaining=export.two_factor.backup_codes_remaining),
+        sessions=[pb.SessionView(session_id=s.session_id, started_at=s.started_at,
+                                 last_used_at=s.last_used_at, expires_at=s.expires_at,
+                                 amr=list(s.amr), active=s.active) for s in export.sessions],
+        security_events=[pb.SecurityEventView(
+            occurred_at=e.occurred_at, event=e.event, outcome=e.outcome, ip=e.ip,
+            user_agent=e.user_agent, details=e.details) for e in export.security_events])
+
+
+def export_from_pb(msg: pb.AccountExport) -> AccountExport:
+    return AccountExport(
+        user=user_from_pb(msg.user),
+        two_factor=TwoFactorStatus(enabled=msg.two_factor.enabled,
+                                   backup_codes_remaining=msg.two_factor.backup_codes_remaining),
+        sessions=tuple(SessionView(session_id=s.session_id, started_at=s.started_at,
+                                   last_used_at=s.last_used_at, expires_at=s.expires_at,
+                                   amr=tuple(s.amr), active=s.active) for s in msg.sessions),
+        security_events=tuple(SecurityEventView(
+            occurred_at=e.occurred_at, event=e.event, outcome=e.outcome, ip=e.ip,
+            user_agent=e.user_agent, details=e.details) for e in msg.security_events))

@@ -32,8 +32,9 @@ POLICY = Policy(SERVICE, {
         "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
         "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
-        "Unlock", "ReencryptTotpSecrets", "DeviceTrusted")},
-})
+        "Unlock", "ReencryptTotpSecrets", "Lock", "ExportAccount", "EraseAccount",
+        "DeviceTrusted")},
+}, system={"Lock", "EraseAccount"})
 
 
 def _principal() -> Principal:
@@ -147,6 +148,16 @@ class IdentityServicer(pb_grpc.IdentityServicer):
 
     def Unlock(self, req: pb.UnlockRequest, ctx: grpc.ServicerContext) -> Any:
         return pb.Unlocked(changed=self._s.unlock(req.user_id, req.actor))
+
+    def Lock(self, req: pb.LockRequest, ctx: grpc.ServicerContext) -> Any:
+        return pb.Changed(changed=self._s.lock(_principal(), req.user_id))
+
+    def ExportAccount(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return codec.export_to_pb(self._s.export_account(_principal()))
+
+    def EraseAccount(self, req: pb.EraseAccountRequest, ctx: grpc.ServicerContext) -> Any:
+        erased = self._s.erase_account(_principal(), req.user_id, req.password, req.code)
+        return pb.ErasedAccount(user_id=erased.user_id, orders_unlinked=erased.orders_unlinked)
 
     def ReencryptTotpSecrets(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
         _admin()

@@ -33,7 +33,7 @@ class LockoutPolicy:
 
     def refuses(self, user: User, now: int) -> bool:
         """True when this attempt must not be evaluated (locked, or hourly budget spent)."""
-        if user.locked_until > now:
+        if user.operator_locked or user.locked_until > now:
             return True
         in_window = now - user.failure_window_start < HOUR
         return in_window and user.failures_in_window >= self.hourly_budget
@@ -70,6 +70,8 @@ class LockoutPolicy:
     @staticmethod
     def unlock(user: User) -> bool:
         """Clear the lock and the counters; True when there was something to clear."""
-        changed = bool(user.locked_until or user.failed_logins or user.failures_in_window)
+        changed = bool(user.locked_until or user.failed_logins or user.failures_in_window
+                       or user.operator_locked)
         user.failed_logins = user.locked_until = user.failures_in_window = 0
+        user.operator_locked = False
         return changed

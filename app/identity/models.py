@@ -36,6 +36,8 @@ class User(db.Model):  # type: ignore[name-defined]
     failure_clock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Until when a password-change check of this account is in flight (one at a time).
     password_check_until: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Locked by an operator (incident response): no login until ``unlock``, never on its own.
+    operator_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class RefreshToken(db.Model):  # type: ignore[name-defined]

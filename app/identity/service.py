@@ -15,7 +15,9 @@ from app.identity import login_tickets
 from app.identity.contract import (
     ROLES,
     AccountExists,
+    AccountExport,
     BackupCodes,
+    ErasedAccount,
     InactiveUser,
     InvalidCredentials,
     InvalidRefreshToken,
@@ -30,6 +32,7 @@ from app.identity.contract import (
     UserView,
 )
 from app.identity.devices import DeviceProofs
+from app.identity.lifecycle import AccountLifecycle
 from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher, check_policy
@@ -37,7 +40,7 @@ from app.identity.signing import KeyStoreError, SigningKeyStore
 from app.identity.tokens import TokenIssuer
 from app.identity.two_factor import TwoFactorManager
 from app.kernel import InvalidInput, NotFound, Page, PermissionDenied, Principal, Revocation
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
@@ -64,7 +67,8 @@ class DatabaseIdentityService:
     def __init__(self, *, hasher: PasswordHasher, keys: SigningKeyStore, issuer: TokenIssuer,
                  audit: AuditTrail, clock: Clock, two_factor: TwoFactorManager,
                  devices: DeviceProofs, lockout: LockoutPolicy | None = None,
-                 on_revoked: Callable[[], None] = lambda: None) -> None:
+                 on_revoked: Callable[[], None] = lambda: None,
+                 erase_hooks: list[Callable[[str], int]] | None = None) -> None:
         self.two_factor = two_factor
         self.devices = devices
         self.lockout = lockout or LockoutPolicy()
@@ -74,6 +78,11 @@ class DatabaseIdentityService:
         self.audit = audit
         self.clock = clock
         self._on_revoked = on_revoked
+        self.lifecycle = AccountLifecycle(hasher=hasher, issuer=issuer, audit=audit,
+                                          clock=clock, two_factor=two_factor,
+                                          lockout=self.lockout, on_revoked=on_revoked)
+        if erase_hooks is not None:
+            self.lifecycle.erase_hooks = erase_hooks  # filled by the composition root
 
     # -- accounts -----------------------------------------------------------------------
 
@@ -91,7 +100,8 @@ class DatabaseIdentityService:
                         email=email, email_key=email.casefold(), password_hash=password_hash,
                         role=role, is_active=True, created_at=now, updated_at=now)
             session.add(user)
-        self.audit.record(SecurityEvent.USER_CREATED, actor=user.id, target=user.id, role=role)
+        self.audit.record(SecurityEvent.USER_CREATED, actor=Subject(user.id),
+                          target=Subject(user.id), role=role)
         return to_view(user)
 
     @staticmethod
@@ -135,7 +145,8 @@ class DatabaseIdentityService:
             self._ensure_unique(session, None, email, exclude=user_id)
             user.email, user.email_key, user.updated_at = email, email.casefold(), utc(self.clock)
             view = to_view(user)
-        self.audit.record(SecurityEvent.USER_UPDATED, actor=user_id, target=user_id,
+        self.audit.record(SecurityEvent.USER_UPDATED, actor=Subject(user_id),
+                          target=Subject(user_id),
                           fields=["email"])
         return view
 
@@ -167,7 +178,8 @@ class DatabaseIdentityService:
                                     keep_family=principal.session_id)
             self._end_pending_logins(session, user.id)
         self._revoked()
-        self.audit.record(SecurityEvent.PASSWORD_CHANGED, actor=user_id, target=user_id)
+        self.audit.record(SecurityEvent.PASSWORD_CHANGED, actor=Subject(user_id),
+                          target=Subject(user_id))
 
     def _start_password_check(self, user_id: str) -> tuple[str | None, str, str, int]:
         """``(hash to check or None when refused, username, email, lock seconds)``.
@@ -196,12 +208,13 @@ class DatabaseIdentityService:
 
     def _password_guess_failed(self, user_id: str, username: str, refused: bool,
                                locked_for: int) -> NoReturn:
-        self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor=user_id,
-                          target=user_id, username=username, purpose="password change",
+        self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor=Subject(user_id),
+                          target=Subject(user_id), purpose="password change",
                           reason="not evaluated" if refused else "password")
         if locked_for:
-            self.audit.record(SecurityEvent.LOGIN_LOCKED, outcome="failure", actor=user_id,
-                              target=user_id, seconds=locked_for)
+            self.audit.record(SecurityEvent.LOGIN_LOCKED, outcome="failure",
+                              actor=Subject(user_id), target=Subject(user_id),
+                              seconds=locked_for)
         raise InvalidCredentials("The current password is not correct.",
                                  field_errors={"current_password": "incorrect"})
 
@@ -231,12 +244,16 @@ class DatabaseIdentityService:
                 session, user_id, ok, now, device, rehashed)
         if result is None:
             self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor="",
-                              target=user_id, username=username[:40], reason=reason)
+                              target=Subject(user_id), reason=reason,
+                              # an unknown name is kept for investigations; a known one is
+                              # the user, named by pseudonym only
+                              **({} if user_id else {"username": username[:40]}))
             if locked_for:
                 self.audit.record(SecurityEvent.LOGIN_LOCKED, outcome="failure", actor="",
-                                  target=user_id, seconds=locked_for)
+                                  target=Subject(user_id), seconds=locked_for)
             raise InvalidCredentials("The username or password is not correct.")
-        self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user_id, target=user_id,
+        self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=Subject(user_id),
+                          target=Subject(user_id),
                           amr=["pwd"], second_factor_required=result.requires_2fa,
                           known_device=reason == "known device")
         return result
@@ -301,13 +318,25 @@ class DatabaseIdentityService:
                                 code: str) -> BackupCodes:
         return self.two_factor.regenerate(principal, password, code)
 
+    # -- lifecycle (lifecycle.py) --------------------------------------------------------
+
+    def lock(self, principal: Principal, user_id: str) -> bool:
+        return self.lifecycle.lock(principal, user_id)
+
+    def export_account(self, principal: Principal) -> AccountExport:
+        return self.lifecycle.export(principal)
+
+    def erase_account(self, principal: Principal, user_id: str, password: str,
+                      code: str) -> ErasedAccount:
+        return self.lifecycle.erase(principal, user_id, password, code)
+
     def reencrypt_totp_secrets(self) -> int:
         return self.two_factor.reencrypt()
 
     def unlock(self, user_id: str, actor: str) -> bool:
         with unit_of_work(BIND) as session:
             changed = self.lockout.unlock(self._user(session, user_id))
-        self.audit.record(SecurityEvent.ACCOUNT_UNLOCKED, actor=actor, target=user_id,
+        self.audit.record(SecurityEvent.ACCOUNT_UNLOCKED, actor=actor, target=Subject(user_id),
                           changed=changed)
         return changed
 
@@ -320,12 +349,14 @@ class DatabaseIdentityService:
         if redeemed.reused_family:
             self._revoked()
             self.audit.record(SecurityEvent.TOKEN_REUSE, outcome="failure", actor="",
-                              target=redeemed.user_id or "", session=redeemed.reused_family)
+                              target=Subject(redeemed.user_id or ""),
+                              session=redeemed.reused_family)
         if issued is None:
             self.audit.record(SecurityEvent.TOKEN_INVALID, outcome="failure", kind="refresh")
             raise InvalidRefreshToken("The refresh token is invalid, expired or already used.")
         pair, user_id = issued
-        self.audit.record(SecurityEvent.TOKEN_REFRESHED, actor=user_id, target=user_id)
+        self.audit.record(SecurityEvent.TOKEN_REFRESHED, actor=Subject(user_id),
+                          target=Subject(user_id))
         return pair
 
     def logout(self, principal: Principal, refresh_token: str | None) -> None:
@@ -333,8 +364,8 @@ class DatabaseIdentityService:
             self.issuer.revoke_family(session, principal.session_id, "logout")
             self.issuer.feed(session, "jti", principal.jti, expires_at=principal.expires_at + 60)
         self._revoked()
-        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=principal.user_id,
-                          target=principal.user_id, scope="session")
+        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=Subject(principal.user_id),
+                          target=Subject(principal.user_id), scope="session")
 
     def logout_everywhere(self, user_id: str, actor: str | None = None) -> None:
         with unit_of_work(BIND) as session:
@@ -342,7 +373,8 @@ class DatabaseIdentityService:
             self.issuer.revoke_user(session, user_id, "log out everywhere")
             self._end_pending_logins(session, user_id)
         self._revoked()
-        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=actor or user_id, target=user_id,
+        self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=actor or Subject(user_id),
+                          target=Subject(user_id),
                           scope="all")
 
     def _revoked(self) -> None:
@@ -377,7 +409,8 @@ class DatabaseIdentityService:
             user.updated_at = utc(self.clock)
             view = to_view(user)
         self._revoked()
-        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=user_id,
+        self.audit.record(SecurityEvent.ADMIN_ACTION, actor=Subject(admin.user_id),
+                          target=Subject(user_id),
                           action="update_user", role=changes.role, is_active=changes.is_active)
         return view
 

@@ -22,14 +22,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from app.config import ConfigError
 from app.platform.clock import Clock
 
 KEY_BITS = 4096
 ALGORITHM = "RS256"
 
 
-class KeyStoreError(RuntimeError):
-    pass
+class KeyStoreError(ConfigError):
+    """The key set cannot be read or changed (a configuration problem: no start)."""
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from app.identity.passwords import PasswordHasher
 from app.identity.tokens import TokenIssuer
 from app.identity.totp import Totp, new_secret
 from app.kernel import InternalError, Principal
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock
 from app.platform.crypto import DecryptionError, KeyRing
 from app.platform.db import unit_of_work
@@ -114,7 +114,7 @@ class TwoFactorManager:
             yield
         except DecryptionError as error:
             self.audit.record(SecurityEvent.DECRYPT_FAIL, outcome="failure", actor="",
-                              target=getattr(error, "user_id", user_id), purpose="totp")
+                              target=Subject(getattr(error, "user_id", user_id)), purpose="totp")
             raise InternalError("The two-factor secret cannot be read.") from None
 
     # -- the code check shared by every use case ----------------------------------------
@@ -139,17 +139,19 @@ class TwoFactorManager:
 
     def _audit_code(self, user_id: str, outcome: Outcome, purpose: str) -> None:
         if outcome.kind == "totp":
-            self.audit.record(SecurityEvent.MFA_SUCCESS, actor=user_id, target=user_id,
+            self.audit.record(SecurityEvent.MFA_SUCCESS, actor=Subject(user_id),
+                              target=Subject(user_id),
                               purpose=purpose)
         elif outcome.kind == "backup":
-            self.audit.record(SecurityEvent.BACKUP_CODE_USED, actor=user_id, target=user_id,
+            self.audit.record(SecurityEvent.BACKUP_CODE_USED, actor=Subject(user_id),
+                              target=Subject(user_id),
                               purpose=purpose, remaining=outcome.remaining)
         elif outcome.kind == "replay":
-            self.audit.record(SecurityEvent.MFA_REPLAY, outcome="failure", actor=user_id,
-                              target=user_id, purpose=purpose)
+            self.audit.record(SecurityEvent.MFA_REPLAY, outcome="failure", actor=Subject(user_id),
+                              target=Subject(user_id), purpose=purpose)
         else:
-            self.audit.record(SecurityEvent.MFA_FAIL, outcome="failure", actor=user_id,
-                              target=user_id, purpose=purpose)
+            self.audit.record(SecurityEvent.MFA_FAIL, outcome="failure", actor=Subject(user_id),
+                              target=Subject(user_id), purpose=purpose)
 
     # -- the password step hands over to the code step ----------------------------------
 
@@ -173,14 +175,15 @@ class TwoFactorManager:
                 device = self.devices.issue(session, user.id, now)
         if outcome is None:
             self.audit.record(SecurityEvent.MFA_FAIL, outcome="failure", actor="",
-                              target=user_id, purpose="login", reason="login ticket")
+                              target=Subject(user_id), purpose="login", reason="login ticket")
             raise InvalidLoginTicket("The login ticket is invalid or expired; log in again.")
         self._audit_code(user_id, outcome, "login")
         if pair is None and outcome.ok:  # a racing request with this ticket won first
             raise InvalidLoginTicket("The login ticket is invalid or expired; log in again.")
         if pair is None:
             raise InvalidTwoFactorCode("The code is not valid.")
-        self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=user_id, target=user_id,
+        self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=Subject(user_id),
+                          target=Subject(user_id),
                           amr=OTP_AMR)
         return SecondFactorLogin(pair, outcome.remaining, device_token=device)
 
@@ -205,7 +208,7 @@ class TwoFactorManager:
                 session.add(row)
             row.secret_encrypted, row.last_step = self.box.seal(user_id, secret), 0
             username = user.username
-        self.audit.record(SecurityEvent.MFA_SETUP, actor=user_id, target=user_id)
+        self.audit.record(SecurityEvent.MFA_SETUP, actor=Subject(user_id), target=Subject(user_id))
         uri = Totp(secret).provisioning_uri(username, self.shop_name)
         qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title="2FA QR code")
         return TwoFactorSetup(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)
@@ -231,7 +234,8 @@ class TwoFactorManager:
         if not outcome.ok:
             raise InvalidTwoFactorCode("The code is not valid.", field_errors={"code": "invalid"})
         self._on_revoked()
-        self.audit.record(SecurityEvent.MFA_ENABLED, actor=user_id, target=user_id)
+        self.audit.record(SecurityEvent.MFA_ENABLED, actor=Subject(user_id),
+                          target=Subject(user_id))
         return BackupCodes(tuple(codes))
 
     def status(self, user_id: str) -> TwoFactorStatus:
@@ -249,7 +253,7 @@ class TwoFactorManager:
             encoded, enabled = user.password_hash, user.two_factor_enabled
         if not self.hasher.verify(password, encoded):
             self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure",
-                              actor=principal.user_id, target=principal.user_id,
+                              actor=Subject(principal.user_id), target=Subject(principal.user_id),
                               purpose=purpose)
             raise InvalidCredentials("The password is not correct.",
                                      field_errors={"password": "incorrect"})
@@ -274,6 +278,18 @@ class TwoFactorManager:
             raise InvalidTwoFactorCode("The code is not valid.", field_errors={"code": "invalid"})
         return result
 
+    def confirm_code(self, user_id: str, code: str, purpose: str) -> None:
+        """Check (and spend) a TOTP or backup code of a user with 2FA on (re-authentication
+        for a sensitive change). Raises TwoFactorNotEnabled, InvalidTwoFactorCode."""
+        with self._fail_closed(user_id), unit_of_work(BIND) as session:
+            row = session.get(TwoFactor, user_id)
+            if row is None:
+                raise TwoFactorNotEnabled("Two-factor authentication is not on.")
+            outcome = self._check(session, row, code, allow_backup=True)
+        self._audit_code(user_id, outcome, purpose)
+        if not outcome.ok:
+            raise InvalidTwoFactorCode("The code is not valid.", field_errors={"code": "invalid"})
+
     def disable(self, principal: Principal, password: str, code: str) -> None:
         def apply(session: Session) -> None:
             _user(session, principal.user_id).two_factor_enabled = False
@@ -286,15 +302,15 @@ class TwoFactorManager:
         self._change(principal, password, code, allow_backup=True, apply=apply,
                      purpose="disable")
         self._on_revoked()
-        self.audit.record(SecurityEvent.MFA_DISABLED, actor=principal.user_id,
-                          target=principal.user_id)
+        self.audit.record(SecurityEvent.MFA_DISABLED, actor=Subject(principal.user_id),
+                          target=Subject(principal.user_id))
 
     def regenerate(self, principal: Principal, password: str, code: str) -> BackupCodes:
         codes = self._change(
             principal, password, code, allow_backup=False, purpose="regenerate",
             apply=lambda session: backup_codes.replace_set(session, principal.user_id))
-        self.audit.record(SecurityEvent.BACKUP_CODES_REGENERATED, actor=principal.user_id,
-                          target=principal.user_id)
+        self.audit.record(SecurityEvent.BACKUP_CODES_REGENERATED, actor=Subject(principal.user_id),
+                          target=Subject(principal.user_id))
         return BackupCodes(tuple(codes))
 
     def reencrypt(self) -> int:
@@ -312,7 +328,7 @@ class TwoFactorManager:
                 changed += 1
         for user_id in failed:
             self.audit.record(SecurityEvent.DECRYPT_FAIL, outcome="failure", actor="operator",
-                              target=user_id, purpose="totp")
+                              target=Subject(user_id), purpose="totp")
         self.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=ring.primary_kid,
                           key="totp", reencrypted=changed, failed=len(failed))
         return changed

@@ -19,7 +19,11 @@ from app.platform.crypto import KeyRingLoader
 
 def build_identity(settings: Settings, *, audit: AuditTrail, clock: Clock,
                    keyrings: KeyRingLoader,
-                   on_revoked: Callable[[], None]) -> DatabaseIdentityService:
+                   on_revoked: Callable[[], None],
+                   erase_hooks: list[Callable[[str], int]] | None = None
+                   ) -> DatabaseIdentityService:
+    """``erase_hooks``: what the other modules do when a user is erased (see lifecycle.py);
+    the composition root appends to the list once those modules exist."""
     keys = SigningKeyStore(settings.keys_dir, clock,
                            retire_grace=settings.access_token_ttl + settings.jwt_leeway)
     keys.ensure(create=not settings.is_production)
@@ -45,4 +49,5 @@ def build_identity(settings: Settings, *, audit: AuditTrail, clock: Clock,
         clock=clock,
         two_factor=two_factor,
         on_revoked=on_revoked,
+        erase_hooks=erase_hooks,
     )

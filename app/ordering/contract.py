@@ -116,6 +116,28 @@ class SweepReport:
     stale_reservations_released: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class CartLineView:
+    """One cart line priced from the catalog now (not a snapshot). ``available`` is False when
+    the product no longer sells or has less stock than ``quantity``; ``stock`` is the stock
+    the catalog reports (0 for a product that is gone)."""
+
+    product_id: str
+    product_name: str
+    unit_price: Decimal
+    quantity: int
+    subtotal: Decimal
+    stock: int
+    available: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CartView:
+    lines: tuple[CartLineView, ...]
+    total: Decimal
+    item_count: int
+
+
 class OrderingService(Protocol):
     """Orders. Every method is a short unit of work; errors are contract errors."""
 
@@ -166,11 +188,47 @@ class OrderingService(Protocol):
         """
         ...
 
-    def forget_user(self, user_id: str) -> int:
-        """Erasure (GDPR): keep the user's orders for accounting but make them unlinkable to
-        the person: each gets its own pseudonymous owner ``erased:<order id>`` (encrypted and
-        indexed like any owner) and the user's idempotency keys are dropped. Returns how many
-        orders changed. Idempotent (a second call finds nothing)."""
+    def get_cart(self, principal: Principal) -> CartView:
+        """The caller's cart (kept server-side per user), priced from the catalog now; lines
+        whose product is gone or short of stock are marked unavailable. Read-only."""
+        ...
+
+    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        """Add ``quantity`` (1-100) of an active product to the caller's cart; a product
+        already there has its quantity increased (at most 100 per product, 50 lines).
+
+        Raises InvalidInput, ProductNotFound, ProductInactive. Not idempotent (it adds).
+        """
+        ...
+
+    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        """Set a cart line's quantity (0-100); 0 removes the line.
+
+        Raises InvalidInput, ProductNotFound (setting a product that does not exist).
+        Idempotent.
+        """
+        ...
+
+    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+        """Place an order from the caller's cart (as ``place_order``: prices and names from
+        the catalog, stock reserved for every line at once) and take the ordered lines out of
+        the cart. On any error the cart stays as it was.
+
+        Raises InvalidInput (empty cart), and every error of ``place_order``.
+        Idempotent when ``idempotency_key`` is given: a repeated or concurrent checkout with
+        the same key returns the first order (also once the cart is empty), never a second.
+        """
+        ...
+
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        """Erasure (GDPR), for a system principal only (identity's erasure saga, after it
+        verified the person): keep the user's orders for accounting but make them unlinkable
+        to the person: the owner ciphertext and blind index are replaced by a pseudonymous
+        owner ``erased:<order id>`` of each order's own, and the user's idempotency keys are
+        dropped. Returns how many orders changed.
+
+        Raises PermissionDenied (not a system principal). Idempotent (a second call finds
+        nothing)."""
         ...
 
     def sweep(self, principal: Principal) -> SweepReport:
@@ -197,6 +255,8 @@ __all__ = [
     "MAX_QUANTITY",
     "STATUSES",
     "TRANSITIONS",
+    "CartLineView",
+    "CartView",
     "IdempotencyInProgress",
     "IdempotencyKeyReused",
     "InvalidTransition",

@@ -10,7 +10,7 @@ from app import kernel
 from app.kernel import Page, Principal
 from app.ordering import contract
 from app.ordering import grpc_codec as codec
-from app.ordering.contract import OrderItem, OrderView, SweepReport
+from app.ordering.contract import CartView, OrderItem, OrderView, SweepReport
 from app.ordering.grpc_server import SERVICE
 from app.platform.audit import AuditTrail
 from app.platform.grpc.client import RemoteModule
@@ -19,8 +19,9 @@ from app.platform.grpc.settings import TransportSettings
 from protos.generated import ordering_pb2 as pb
 from protos.generated import ordering_pb2_grpc as pb_grpc
 
+# Not AddToCart (it adds) nor Checkout without its key: like PlaceOrder, never retried here.
 IDEMPOTENT = ("GetOrder", "ListOrders", "CancelOrder", "ChangeStatus", "ForgetUser",
-              "ReencryptUserReferences", "Sweep")
+              "ReencryptUserReferences", "Sweep", "GetCart", "SetCartItem")
 
 
 def _errors() -> dict[str, type[kernel.ContractError]]:
@@ -65,12 +66,29 @@ class GrpcOrderingClient:
                                  pb.ChangeStatusRequest(order_id=order_id, status=status))
         return codec.order_from_pb(reply)
 
-    def forget_user(self, user_id: str) -> int:
-        return int(self.remote.call("ForgetUser", pb.UserId(user_id=user_id)).count)
+    def get_cart(self, principal: Principal) -> CartView:
+        return codec.cart_from_pb(self.remote.call("GetCart", pb.Empty(), principal=principal))
+
+    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
+        return codec.cart_from_pb(self.remote.call("AddToCart", request, principal=principal))
+
+    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
+        return codec.cart_from_pb(self.remote.call("SetCartItem", request, principal=principal))
+
+    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+        request = pb.CheckoutRequest()
+        if idempotency_key is not None:
+            request.idempotency_key = idempotency_key
+        return codec.order_from_pb(self.remote.call("Checkout", request, principal=principal))
+
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        reply = self.remote.call("ForgetUser", pb.UserId(user_id=user_id), principal=principal)
+        return int(reply.count)
 
     def reencrypt_user_references(self) -> int:
         return int(self.remote.call("ReencryptUserReferences", pb.Empty()).count)
 
     def sweep(self, principal: Principal) -> SweepReport:
-        # The system principal has no token; a user's token travels as with every call.
-        return codec.sweep_from_pb(self.remote.call("Sweep", pb.Empty()))
+        return codec.sweep_from_pb(self.remote.call("Sweep", pb.Empty(), principal=principal))

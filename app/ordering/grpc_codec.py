@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.kernel import Page
-from app.ordering.contract import OrderItem, OrderLineView, OrderView, SweepReport
+from app.ordering.contract import (
+    CartLineView,
+    CartView,
+    OrderItem,
+    OrderLineView,
+    OrderView,
+    SweepReport,
+)
 from protos.generated import ordering_pb2 as pb
 
 
@@ -54,3 +61,18 @@ def sweep_to_pb(report: SweepReport) -> pb.SweepReport:
 
 def sweep_from_pb(m: pb.SweepReport) -> SweepReport:
     return SweepReport(ran=m.ran, **{f: int(getattr(m, f)) for f in _SWEEP_FIELDS})
+
+
+def cart_to_pb(c: CartView) -> pb.Cart:
+    return pb.Cart(total=str(c.total), item_count=c.item_count, lines=[
+        pb.CartLine(product_id=x.product_id, product_name=x.product_name,
+                    unit_price=str(x.unit_price), quantity=x.quantity, subtotal=str(x.subtotal),
+                    stock=x.stock, available=x.available) for x in c.lines])
+
+
+def cart_from_pb(m: pb.Cart) -> CartView:
+    return CartView(total=Decimal(m.total), item_count=m.item_count, lines=tuple(
+        CartLineView(product_id=x.product_id, product_name=x.product_name,
+                     unit_price=Decimal(x.unit_price), quantity=x.quantity,
+                     subtotal=Decimal(x.subtotal), stock=x.stock, available=x.available)
+        for x in m.lines))

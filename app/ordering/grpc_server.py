@@ -22,8 +22,9 @@ SERVICE = "shop.ordering.v1.Ordering"
 _WEB = frozenset({"web"})
 POLICY = Policy(SERVICE, {
     name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
-                            "ChangeStatus", "ReencryptUserReferences", "Sweep")
-} | {"ForgetUser": frozenset({"web", "identity"})})
+                            "ChangeStatus", "ReencryptUserReferences", "Sweep", "GetCart",
+                            "AddToCart", "SetCartItem", "Checkout")
+} | {"ForgetUser": frozenset({"web", "identity"})}, system={"ForgetUser", "Sweep"})
 
 
 def _principal() -> Principal:
@@ -56,18 +57,29 @@ class OrderingServicer(pb_grpc.OrderingServicer):
     def ChangeStatus(self, req: pb.ChangeStatusRequest, ctx: grpc.ServicerContext) -> Any:
         return codec.order_to_pb(self._s.change_status(_principal(), req.order_id, req.status))
 
+    def GetCart(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
+        return codec.cart_to_pb(self._s.get_cart(_principal()))
+
+    def AddToCart(self, req: pb.CartItemRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.cart_to_pb(self._s.add_to_cart(_principal(), req.product_id, req.quantity))
+
+    def SetCartItem(self, req: pb.CartItemRequest, ctx: grpc.ServicerContext) -> Any:
+        return codec.cart_to_pb(self._s.set_cart_item(_principal(), req.product_id,
+                                                      req.quantity))
+
+    def Checkout(self, req: pb.CheckoutRequest, ctx: grpc.ServicerContext) -> Any:
+        key = req.idempotency_key if req.HasField("idempotency_key") else None
+        return codec.order_to_pb(self._s.checkout(_principal(), key))
+
     def ForgetUser(self, req: pb.UserId, ctx: grpc.ServicerContext) -> Any:
-        return pb.Count(count=self._s.forget_user(req.user_id))
+        return pb.Count(count=self._s.forget_user(_principal(), req.user_id))
 
     def ReencryptUserReferences(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
         return pb.Count(count=self._s.reencrypt_user_references())
 
 
     def Sweep(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
-        # A call that carries no user's token is the calling service itself (its certificate
-        # passed the policy) acting as the system; a user's token is judged by the service.
-        principal = call_context.principal() or Principal.system("grpc-peer")
-        return codec.sweep_to_pb(self._s.sweep(principal))
+        return codec.sweep_to_pb(self._s.sweep(_principal()))
 
 
 def registration(service: OrderingService) -> Registration:

@@ -92,6 +92,13 @@ class IdempotencyKeys:
             return Claim.BUSY, None
 
     @staticmethod
+    def order_for(owner: str, key: str) -> str | None:
+        """The order a finished request with this key made, or None."""
+        with unit_of_work(BIND, readonly=True) as session:
+            row = session.get(IdempotencyRecord, (owner, key_hash(key)))
+            return row.order_id if row is not None else None
+
+    @staticmethod
     def _forget(owner: str, hashed: str) -> None:
         """Drop an unfinished claim; if that fails too, it goes stale and is taken over."""
         try:

@@ -78,3 +78,16 @@ class PendingRelease(db.Model):  # type: ignore[name-defined]
     reason: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CartLine(db.Model):  # type: ignore[name-defined]
+    """One product in a user's cart. The owner is the same keyed blind index as on orders:
+    no plaintext user id is stored."""
+
+    __bind_key__ = "ordering"
+    __tablename__ = "ordering_cart_lines"
+
+    user_index: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

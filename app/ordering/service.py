@@ -24,12 +24,14 @@ from app.catalog.contract import CatalogService, Reservation, ReservationLine
 from app.identity.contract import IdentityService
 from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
 from app.ordering import compensations
+from app.ordering.cart import Carts
 from app.ordering.compensations import Compensations
 from app.ordering.contract import (
     MAX_LINES,
     MAX_QUANTITY,
     STATUSES,
     TRANSITIONS,
+    CartView,
     InvalidTransition,
     OrderItem,
     OrderLineView,
@@ -39,10 +41,10 @@ from app.ordering.contract import (
 )
 from app.ordering.holdings import PendingCap
 from app.ordering.idempotency import IdempotencyKeys
-from app.ordering.models import IdempotencyRecord, Order, OrderLine
+from app.ordering.models import CartLine, IdempotencyRecord, Order, OrderLine
 from app.ordering.references import UserReferences
 from app.ordering.sweep import OrderSweep, SweepSettings
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
@@ -95,6 +97,7 @@ class DatabaseOrderingService:
         self.compensations = Compensations(catalog, clock)
         self.sweeper = OrderSweep(catalog=catalog, compensations=self.compensations,
                                   audit=audit, clock=clock, settings=sweep or SweepSettings())
+        self.carts = Carts(catalog=catalog, index=references.index, keys=self.keys, clock=clock)
 
     # -- placing ------------------------------------------------------------------------
 
@@ -246,7 +249,7 @@ class DatabaseOrderingService:
 
     def _deny(self, principal: Principal, target: str, action: str) -> None:
         self.audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                          actor=principal.user_id, target=target, action=action)
+                          actor=Subject(principal.user_id), target=target, action=action)
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -255,7 +258,7 @@ class DatabaseOrderingService:
         if current.status != "cancelled":
             self._move(order_id, CANCELLABLE, "cancelled")
             self.audit.record(SecurityEvent.ADMIN_ACTION if principal.is_admin
-                              else SecurityEvent.ORDER_CANCELLED, actor=principal.user_id,
+                              else SecurityEvent.ORDER_CANCELLED, actor=Subject(principal.user_id),
                               target=order_id, action="order_cancel", previous=current.status)
         # Also on a repeated cancel: release is idempotent and heals a release that failed.
         self._settle(order_id)
@@ -274,7 +277,8 @@ class DatabaseOrderingService:
             if current not in allowed:
                 raise InvalidTransition(f"An order cannot go from {current} to {status}.")
             self._move(order_id, (current,), status)
-            self.audit.record(SecurityEvent.ADMIN_ACTION, actor=admin.user_id, target=order_id,
+            self.audit.record(SecurityEvent.ADMIN_ACTION, actor=Subject(admin.user_id),
+                              target=order_id,
                               action="order_status", previous=current, status=status)
         if status == "cancelled":
             self._settle(order_id)
@@ -292,6 +296,23 @@ class DatabaseOrderingService:
             if status == "cancelled":  # its stock must return, even if the catalog is away
                 compensations.record(session, order_id, "cancelled", int(self.clock.time()))
 
+    # -- cart (app/ordering/cart.py) ------------------------------------------------------
+
+    def get_cart(self, principal: Principal) -> CartView:
+        return self.carts.view(principal)
+
+    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        self.carts.add(principal, product_id, quantity)
+        return self.carts.view(principal)
+
+    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+        self.carts.set(principal, product_id, quantity)
+        return self.carts.view(principal)
+
+    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+        return self.carts.checkout(principal, idempotency_key, self.place_order,
+                                   lambda order_id: self._view(self._load(order_id)))
+
     # -- operations ---------------------------------------------------------------------
 
     def sweep(self, principal: Principal) -> SweepReport:
@@ -300,7 +321,10 @@ class DatabaseOrderingService:
             raise PermissionDenied("The sweep runs as the system.")
         return self.sweeper.run()
 
-    def forget_user(self, user_id: str) -> int:
+    def forget_user(self, principal: Principal, user_id: str) -> int:
+        if not principal.is_system:
+            self._deny(principal, "orders", "forget_user")
+            raise PermissionDenied("Only the erasure of an account unlinks its orders.")
         index = self.refs.index(user_id)
         with unit_of_work(BIND) as session:
             orders = list(session.scalars(select(Order).where(Order.user_index == index)
@@ -310,7 +334,9 @@ class DatabaseOrderingService:
                 stored.user_ref = self.refs.seal(pseudonym, stored.id)
                 stored.user_index = self.refs.index(pseudonym)
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_index == index))
-        self.audit.record(SecurityEvent.USER_DELETED, actor="system", target=user_id,
+            session.execute(delete(CartLine).where(CartLine.user_index == index))
+        self.audit.record(SecurityEvent.USER_DELETED, actor=principal.user_id,
+                          target=Subject(user_id),
                           module="ordering", orders_unlinked=len(orders))
         return len(orders)
 

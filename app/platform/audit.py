@@ -4,12 +4,19 @@ Each row's ``hash`` is SHA-256 over the previous row's hash and this row's canon
 so editing, deleting or reordering rows breaks the chain, which ``verify_chain`` detects.
 Appends serialise on a one-row head table (a row lock on PostgreSQL, the write lock on SQLite),
 so concurrent writers never fork the chain.
+
+People are named by pseudonym, never by user id: a ``Subject(user_id)`` given as actor or
+target (or bound to the request as its ``subject``) is recorded as a random pseudonym kept in
+``platform_audit_subjects``. Erasure deletes that mapping (``forget_subject``), after which the
+rows and log lines of that person can no longer be linked to them, while the chain stays
+intact.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -18,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy import DateTime, Integer, String, Text, func, select, update
+from sqlalchemy import DateTime, Integer, String, Text, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,10 +70,33 @@ class SecurityEvent(StrEnum):
     RATE_LIMITED = "excess_rate_limit_exceeded"
     BREAKER_CHANGED = "sys_circuit_breaker_change"
     ALERT = "sys_alert"
+    ACCOUNT_LOCKED = "authn_account_lock"
     # Business changes that an investigation needs to see beside the security events.
     ORDER_CANCELLED = "order_cancelled"
     ORDER_EXPIRED = "order_expired"
     SWEEP_DONE = "sys_sweep"
+    BACKUP_CREATED = "sys_backup_created"
+    BACKUP_RESTORED = "sys_backup_restored"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A person (a user id) as actor or target: recorded as their pseudonym, never the id."""
+
+    user_id: str
+
+
+PSEUDONYM_PREFIX = "p-"
+
+
+class AuditSubject(db.Model):  # type: ignore[name-defined]
+    """The only link between a user id and their audit pseudonym; erasure deletes it."""
+
+    __tablename__ = "platform_audit_subjects"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AuditRecord(db.Model):  # type: ignore[name-defined]
@@ -100,6 +130,7 @@ class AuditContext:
     ip: str = ""
     user_agent: str = ""
     actor: str = ""
+    subject: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -158,17 +189,21 @@ class AuditTrail:
         event: SecurityEvent | str,
         *,
         outcome: str = "success",
-        actor: str | None = None,
-        target: str = "",
+        actor: str | Subject | None = None,
+        target: str | Subject = "",
         **details: Any,
     ) -> None:
+        """Append one event. ``actor`` defaults to the bound request's subject (by pseudonym)
+        or actor; a ``Subject`` is recorded as that person's pseudonym."""
         ctx = _context.get() or AuditContext()
+        if actor is None:
+            actor = Subject(ctx.subject) if ctx.subject else ctx.actor
         record = AuditRecord(
             occurred_at=utc(self._clock),
             event=str(event),
             outcome=outcome,
-            actor=(actor if actor is not None else ctx.actor)[:64],
-            target=str(target)[:128],
+            actor=self._named(actor)[:64],
+            target=self._named(target)[:128],
             ip=ctx.ip[:64],
             user_agent=ctx.user_agent[:256],
             request_id=ctx.request_id[:64],
@@ -185,6 +220,44 @@ class AuditTrail:
                                                  "target": record.target, **details})
             except Exception:  # a metric or an alert must never fail the audited action
                 log.exception("audit_listener_failed", audit_event=record.event)
+
+    def _named(self, who: str | Subject) -> str:
+        if not isinstance(who, Subject):
+            return str(who)
+        if not who.user_id or who.user_id.startswith("system:"):
+            return who.user_id  # nobody, or an operator or sweep: not a person
+        return self.pseudonym(who.user_id)
+
+    def pseudonym(self, user_id: str) -> str:
+        """The person's audit pseudonym, made on first use (concurrent first uses agree)."""
+        for _attempt in range(2):
+            known = self.known_pseudonym(user_id)
+            if known is not None:
+                return known
+            try:
+                with unit_of_work(None) as session:
+                    session.add(AuditSubject(
+                        user_id=user_id, created_at=utc(self._clock),
+                        pseudonym=PSEUDONYM_PREFIX + secrets.token_hex(12)))
+            except IntegrityError:
+                continue  # another writer made it first: read theirs
+        known = self.known_pseudonym(user_id)
+        if known is None:
+            raise RuntimeError("the audit pseudonym cannot be stored")
+        return known
+
+    @staticmethod
+    def known_pseudonym(user_id: str) -> str | None:
+        with unit_of_work(None, readonly=True) as session:
+            return session.scalar(select(AuditSubject.pseudonym)
+                                  .where(AuditSubject.user_id == user_id))
+
+    def forget_subject(self, user_id: str) -> bool:
+        """Erasure: delete the link between ``user_id`` and its pseudonym, so the person's
+        past events can no longer be tied to them. True when a link existed. Idempotent."""
+        with unit_of_work(None) as session:
+            gone = session.execute(delete(AuditSubject).where(AuditSubject.user_id == user_id))
+            return bool(gone.rowcount)  # type: ignore[attr-defined]
 
     def count_since(self, event: str, seconds: float, target: str | None = None) -> int:
         """How many ``event`` rows (for ``target``) the last ``seconds`` hold, all processes."""
@@ -228,10 +301,14 @@ class AuditTrail:
                 query = query.where(AuditRecord.event.startswith(event_prefix))
             return [_as_dict(r) for r in session.scalars(query)]
 
-    def for_actor_or_target(self, user_id: str, limit: int = 200) -> list[dict[str, Any]]:
+    def for_subject(self, user_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """The newest events whose actor or target is this person (by their pseudonym)."""
+        pseudonym = self.known_pseudonym(user_id)
+        if pseudonym is None:
+            return []
         with unit_of_work(None, readonly=True) as session:
             query = (select(AuditRecord)
-                     .where((AuditRecord.actor == user_id) | (AuditRecord.target == user_id))
+                     .where((AuditRecord.actor == pseudonym) | (AuditRecord.target == pseudonym))
                      .order_by(AuditRecord.seq.desc()).limit(limit))
             return [_as_dict(r) for r in session.scalars(query)]
 

@@ -25,17 +25,22 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.config import ConfigError
+
 VERSION = "v1"
 NONCE_BYTES = 12
 KEY_BYTES = 32
+# 32 random bytes almost always hold about 30 distinct values; fewer than 16 means a key typed
+# by hand or padded (such as 32 zero bytes), not drawn from a random source.
+MIN_DISTINCT_KEY_BYTES = 16
 
 
 class DecryptionError(Exception):
     """The value was tampered with, belongs elsewhere, or its key is gone."""
 
 
-class KeyConfigError(RuntimeError):
-    pass
+class KeyConfigError(ConfigError):
+    """A key ring is missing or malformed (a configuration problem: no start)."""
 
 
 def _b64e(raw: bytes) -> str:
@@ -57,6 +62,8 @@ def parse_keys(spec: str) -> list[tuple[str, bytes]]:
             raise KeyConfigError(f"key {kid!r} is not base64") from exc
         if not kid.isalnum() or len(key) != KEY_BYTES:
             raise KeyConfigError(f"key {kid!r} must have an alphanumeric id and 32 bytes")
+        if len(set(key)) < MIN_DISTINCT_KEY_BYTES:
+            raise KeyConfigError(f"key {kid!r} is not random (make one with secrets.token_bytes)")
         keys.append((kid, key))
     if not keys:
         raise KeyConfigError("no keys configured")

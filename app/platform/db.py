@@ -58,6 +58,11 @@ def engine_for(bind: str | None) -> Engine:
         raise RuntimeError(f"no database engine for bind {bind!r}: create_app() first") from None
 
 
+def process_binds() -> list[str | None]:
+    """Every bind this process has an engine for (``None`` is the platform's default)."""
+    return list(_process_engines)
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}

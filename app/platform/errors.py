@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app.kernel import ContractError
 
@@ -39,6 +39,19 @@ STATUS_BY_CODE: dict[str, int] = {
     "unavailable": 503,
     "internal": 500,
 }
+
+
+# Routes for programs (API, key set, metrics, probes): always problem+json, never a page.
+MACHINE_PREFIXES = ("/api/", "/.well-known/", "/metrics", "/healthz", "/readyz")
+
+
+def wants_html() -> bool:
+    """Whether this request is a page request (answered with an HTML error page). A request
+    for a host name the shop does not serve gets no page: pages link to the shop's own URLs,
+    which cannot be built for a host that is not one of them."""
+    if isinstance(request.routing_exception, SecurityError):
+        return False
+    return not request.path.startswith(MACHINE_PREFIXES)
 
 
 class Problem(Exception):
@@ -124,26 +137,26 @@ def _internal_error(error: BaseException) -> Response:
 def init_app(app: Flask, html_handler: Any = None) -> None:
     """Register the handlers. ``html_handler(status, detail)`` renders pages for the UI."""
 
-    def wants_html() -> bool:
-        return html_handler is not None and not request.path.startswith(("/api/", "/.well-known"))
+    def page() -> bool:
+        return html_handler is not None and wants_html()
 
     @app.errorhandler(Problem)
     def _problem(error: Problem) -> Response:
-        if wants_html():
+        if page():
             return html_handler(error.status, error.detail)
         return problem_response(error.status, error.detail, title=error.title,
                                 errors=error.errors, headers=error.headers, code=error.code)
 
     @app.errorhandler(ContractError)
     def _contract(error: ContractError) -> Response:
-        if wants_html():
+        if page():
             return html_handler(status_for(error), error.detail)
         return contract_error_response(error)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         status = error.code or 500
-        if wants_html():
+        if page():
             return html_handler(status, error.description or "")
         headers = dict(error.get_headers()) if status in (405, 429) else {}
         headers.pop("Content-Type", None)
@@ -151,7 +164,7 @@ def init_app(app: Flask, html_handler: Any = None) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        if wants_html():
+        if page():
             log.error("unhandled_error", error_type=type(error).__name__, exc_info=error)
             return html_handler(500, "Something went wrong on our side.")
         return _internal_error(error)

@@ -8,10 +8,11 @@ import time
 
 import structlog
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from app.platform import audit
 from app.platform.errors import Problem
+from app.platform.json_limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, nesting_depth
 
 log = structlog.get_logger("shop.http")
 
@@ -33,6 +34,9 @@ def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
             ip=request.remote_addr or "",
             user_agent=request.headers.get("User-Agent", "")[:256],
         )
+        if isinstance(request.routing_exception, SecurityError):
+            # Flask refused the Host header (TRUSTED_HOSTS): answer before any other work.
+            raise Problem(400, "This host name is not served here.", code="unknown_host")
         if request.path.startswith(api_prefixes):
             _check_api_body()
 
@@ -43,13 +47,14 @@ def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",)) -> None:
             # An answer for one caller must never be kept by a shared or browser cache.
             response.headers["Cache-Control"] = "no-store"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        log.info("request", method=request.method, path=request.path,
+        log.info("request", method=request.method, path=_loggable_path(),
                  status=response.status_code, duration_ms=round(elapsed * 1000, 2))
         return response
 
 
 def _check_api_body() -> None:
-    """JSON only: another content type is 415; malformed JSON or invalid UTF-8 is 400."""
+    """JSON only: another content type is 415; too large 413; too deep, malformed JSON or
+    invalid UTF-8 400. Size and depth are checked on the raw bytes, before any parsing."""
     if request.method not in _BODY_METHODS:
         return
     length = request.content_length
@@ -58,12 +63,25 @@ def _check_api_body() -> None:
         return
     if request.mimetype != "application/json":
         raise Problem(415, "Request bodies must be application/json.")
-    max_length = request.max_content_length
-    if max_length is not None and length is not None and length > max_length:
-        raise Problem(413, "The request body is too large.")
+    if length is not None and length > MAX_JSON_BYTES:
+        raise Problem(413, f"A JSON body may have at most {MAX_JSON_BYTES} bytes.")
     try:
-        request.get_json()
+        raw = request.get_data(cache=True)
     except RequestEntityTooLarge as exc:
         raise Problem(413, "The request body is too large.") from exc
+    if len(raw) > MAX_JSON_BYTES:  # chunked: no Content-Length to check up front
+        raise Problem(413, f"A JSON body may have at most {MAX_JSON_BYTES} bytes.")
+    if nesting_depth(raw) > MAX_JSON_DEPTH:
+        raise Problem(400, f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.",
+                      code="json_too_deep")
+    try:
+        request.get_json()
     except HTTPException as exc:  # BadRequest for malformed JSON or invalid UTF-8
         raise Problem(400, "The request body is not valid JSON.") from exc
+
+
+def _loggable_path() -> str:
+    """The path, with a user id that the route carries blanked: logs outlive an erasure, and
+    the audit events name the person by pseudonym instead."""
+    user_id = (request.view_args or {}).get("user_id")
+    return request.path.replace(str(user_id), "{user_id}") if user_id else request.path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -43,6 +44,12 @@ RATE_LIMIT_HITS = Counter("shop_rate_limit_hits_total", "Requests refused by a r
 BREAKER_OPEN = Gauge("shop_circuit_breaker_open", "1 while the breaker to a module is open.",
                      ["module"], multiprocess_mode="max")
 
+# Label values must come from a fixed set: a client picks the method and the path, and every
+# new label value is a new series in every scrape and a new file row per worker.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED = "unmatched"
+
 _LOGIN_FAILURE_EVENTS = {SecurityEvent.LOGIN_FAIL.value, SecurityEvent.MFA_FAIL.value}
 
 
@@ -56,34 +63,63 @@ def on_audit_event(event: str, outcome: str, details: dict[str, Any]) -> None:
         BREAKER_OPEN.labels(module=str(details.get("target", ""))).set(is_open)
 
 
-def init_app(app: Flask, audit: AuditTrail, verifier: AccessTokenVerifier,
-             metrics_token: str | None) -> None:
-    audit.subscribe(on_audit_event)
+def operator_check(verifier: AccessTokenVerifier,
+                   metrics_token: str | None) -> Callable[[str], bool]:
+    """Whether a bearer value is the metrics token or an administrator's access token.
 
-    def is_admin(token: str) -> bool:
+    Operators' views (metrics, readiness details, private API docs) use this one check.
+    """
+    expected = metrics_token.encode() if metrics_token is not None else None
+
+    def allowed(token: str) -> bool:
+        if not token:
+            return False
+        # Bytes: compare_digest refuses str with non-ASCII characters (a client picks them).
+        if expected is not None and hmac.compare_digest(token.encode(), expected):
+            return True
         try:
             return verifier.verify(token).is_admin
         except Unauthenticated:
             return False
 
+    return allowed
+
+
+def bearer_value() -> str:
+    return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+
+
+def init_app(app: Flask, audit: AuditTrail, verifier: AccessTokenVerifier,
+             metrics_token: str | None) -> None:
+    audit.subscribe(on_audit_event)
+    allowed = operator_check(verifier, metrics_token)
+
     @app.after_request
     def _count(response: Response) -> Response:
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        method, endpoint = request_labels()
         started = g.get("started", time.perf_counter())  # set by the HTTP edge
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        REQUESTS.labels(method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(method, endpoint).observe(time.perf_counter() - started)
         return response
 
     @app.get("/metrics")
     def metrics() -> Response:
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        allowed = bool(token) and (
-            (metrics_token is not None and hmac.compare_digest(token, metrics_token))
-            or is_admin(token))
-        if not allowed:
+        token = bearer_value()
+        if not allowed(token):
             raise Problem(401 if not token else 403, "Metrics need an administrator or the "
                           "metrics token.", headers={"WWW-Authenticate": 'Bearer realm="shop"'})
         return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def request_labels() -> tuple[str, str]:
+    """The (method, endpoint) labels of this request, both from a bounded set.
+
+    A method outside the known set is ``other``; the endpoint is the matched route's rule, and
+    every request that matched no route (404, and 405 for a method the route lacks) is
+    ``unmatched``.
+    """
+    method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
+    return method, request.url_rule.rule if request.url_rule else UNMATCHED
 
 
 def _registry() -> Any:

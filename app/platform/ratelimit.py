@@ -42,6 +42,8 @@ records an ``excess_rate_limit_exceeded`` audit event.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -50,7 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -59,7 +61,7 @@ from limits.errors import StorageError
 
 from app.config import ConfigError, Settings
 from app.platform.audit import AuditTrail, SecurityEvent
-from app.platform.errors import problem_response
+from app.platform.errors import problem_response, wants_html
 from app.platform.metrics import RATE_LIMIT_HITS
 
 log = structlog.get_logger("shop.ratelimit")
@@ -92,6 +94,16 @@ def json_field(name: str) -> Callable[[], str]:
         data = request.get_json(silent=True)
         value = data.get(name) if isinstance(data, dict) else None
         return f"{name}:" + (value.casefold()[:64] if isinstance(value, str) else "-")
+
+    return key
+
+
+def form_field(name: str) -> Callable[[], str]:
+    """Key from an HTML form field (case-folded), for the UI's login and registration."""
+
+    def key() -> str:
+        value = request.form.get(name)
+        return f"{name}:" + (value.casefold()[:64] if value else "-")
 
     return key
 
@@ -145,6 +157,16 @@ class FirstInWindow:
             return True
 
 
+def _shown(name: str, key: str) -> str:
+    """The key as the log and audit show it: an address as it is; a username or user id
+    (personal, and it would outlive an erasure) as a keyed digest, still equal for equal
+    keys so that an investigation can group the refusals."""
+    if name.endswith("_ip") or name == "default":
+        return key
+    secret = str(current_app.config.get("SECRET_KEY") or "").encode()
+    return "h:" + hmac.new(secret, f"{name}|{key}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
 @dataclass
 class RateLimits:
     """The app's limiters; views apply named limits with ``limits.named(name, key)``."""
@@ -154,11 +176,26 @@ class RateLimits:
     lenient: Limiter
     audit: AuditTrail
     _keys: dict[str, Callable[[], str]] = field(default_factory=dict)
+    # ``html_error(status, detail, retry_after)`` renders pages (set by the UI); the API and
+    # other machine routes keep problem+json.
+    html_error: Callable[..., Response] | None = None
     _reported: FirstInWindow = field(default_factory=lambda: FirstInWindow())
 
+    @property
+    def enabled(self) -> bool:
+        return bool(self.strict.enabled)
+
     def storage_ok(self) -> bool:
-        """Whether the limit storage answers (Redis PING; memory always does)."""
-        return bool(self.strict.storage.check())
+        """Whether the limit storage answers (Redis PING; memory always does).
+
+        With limits switched off Flask-Limiter never builds its storage: nothing to fail.
+        """
+        if not self.enabled:
+            return True
+        try:
+            return bool(self.strict.storage.check())
+        except Exception:  # a storage that raises instead of answering False is down too
+            return False
 
     def named(self, name: str, key: Callable[[], str] = client_ip,
               exempt_when: Callable[[], bool] | None = None) -> Callable[[F], F]:
@@ -171,7 +208,7 @@ class RateLimits:
         name = str(error.limit.scope)
         current = self.strict.current_limit or self.lenient.current_limit
         retry_after = _retry_after(current, error)
-        key = self._keys.get(name, client_ip)()
+        key = _shown(name, self._keys.get(name, client_ip)())
         RATE_LIMIT_HITS.labels(limit=name).inc()
         # One audit row and log line per limit and key per window, not one per refused
         # request: otherwise a flood would turn every cheap 429 into a database write.
@@ -179,13 +216,16 @@ class RateLimits:
             log.warning("rate_limited", limit=name, key=key)
             self.audit.record(SecurityEvent.RATE_LIMITED, outcome="failure", actor="",
                               target=key, limit=name, path=request.path)
+        if self.html_error is not None and wants_html():
+            return self.html_error(429, "", retry_after)
         return problem_response(429, "Too many requests; try again later.", code="rate_limited",
                                 headers={"Retry-After": str(retry_after)})
 
-    @staticmethod
-    def storage_down(error: StorageError) -> Response:
+    def storage_down(self, error: StorageError) -> Response:
         log.error("ratelimit_storage_unavailable", path=request.path,
                   error_type=type(error.storage_error).__name__)
+        if self.html_error is not None and wants_html():
+            return self.html_error(503, "", 30)
         return problem_response(503, "This action is unavailable right now; try again soon.",
                                 code="unavailable", headers={"Retry-After": "30"})
 
@@ -208,7 +248,8 @@ class _FailOpenLog(logging.Filter):
             log.warning("ratelimit_storage_unavailable_fail_open",
                         error_type=type(record.exc_info[1]).__name__, message=record.msg)
             return False
-        return True
+        # Its breach line names the raw key (a username); too_many logs it masked instead.
+        return not str(record.msg).startswith("ratelimit %s (%s) exceeded")
 
 
 def init_app(app: Flask, settings: Settings, audit: AuditTrail) -> RateLimits:

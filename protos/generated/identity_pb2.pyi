@@ -299,3 +299,77 @@ class Count(_message.Message):
     COUNT_FIELD_NUMBER: _ClassVar[int]
     count: int
     def __init__(self, count: _Optional[int] = ...) -> None: ...
+
+class LockRequest(_message.Message):
+    __slots__ = ("user_id",)
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+
+class Changed(_message.Message):
+    __slots__ = ("changed",)
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    changed: bool
+    def __init__(self, changed: _Optional[bool] = ...) -> None: ...
+
+class SessionView(_message.Message):
+    __slots__ = ("session_id", "started_at", "last_used_at", "expires_at", "amr", "active")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    AMR_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    started_at: str
+    last_used_at: str
+    expires_at: str
+    amr: _containers.RepeatedScalarFieldContainer[str]
+    active: bool
+    def __init__(self, session_id: _Optional[str] = ..., started_at: _Optional[str] = ..., last_used_at: _Optional[str] = ..., expires_at: _Optional[str] = ..., amr: _Optional[_Iterable[str]] = ..., active: _Optional[bool] = ...) -> None: ...
+
+class SecurityEventView(_message.Message):
+    __slots__ = ("occurred_at", "event", "outcome", "ip", "user_agent", "details")
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    IP_FIELD_NUMBER: _ClassVar[int]
+    USER_AGENT_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    occurred_at: str
+    event: str
+    outcome: str
+    ip: str
+    user_agent: str
+    details: str
+    def __init__(self, occurred_at: _Optional[str] = ..., event: _Optional[str] = ..., outcome: _Optional[str] = ..., ip: _Optional[str] = ..., user_agent: _Optional[str] = ..., details: _Optional[str] = ...) -> None: ...
+
+class AccountExport(_message.Message):
+    __slots__ = ("user", "two_factor", "sessions", "security_events")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    TWO_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    user: UserView
+    two_factor: TwoFactorStatusReply
+    sessions: _containers.RepeatedCompositeFieldContainer[SessionView]
+    security_events: _containers.RepeatedCompositeFieldContainer[SecurityEventView]
+    def __init__(self, user: _Optional[_Union[UserView, _Mapping]] = ..., two_factor: _Optional[_Union[TwoFactorStatusReply, _Mapping]] = ..., sessions: _Optional[_Iterable[_Union[SessionView, _Mapping]]] = ..., security_events: _Optional[_Iterable[_Union[SecurityEventView, _Mapping]]] = ...) -> None: ...
+
+class EraseAccountRequest(_message.Message):
+    __slots__ = ("user_id", "password", "code")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    password: str
+    code: str
+    def __init__(self, user_id: _Optional[str] = ..., password: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class ErasedAccount(_message.Message):
+    __slots__ = ("user_id", "orders_unlinked")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_UNLINKED_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    orders_unlinked: int
+    def __init__(self, user_id: _Optional[str] = ..., orders_unlinked: _Optional[int] = ...) -> None: ...

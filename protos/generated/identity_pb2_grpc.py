@@ -159,6 +159,21 @@ class IdentityStub:
                 request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.Count.FromString,
                 _registered_method=True)
+        self.Lock = channel.unary_unary(
+                '/shop.identity.v1.Identity/Lock',
+                request_serializer=protos_dot_generated_dot_identity__pb2.LockRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Changed.FromString,
+                _registered_method=True)
+        self.ExportAccount = channel.unary_unary(
+                '/shop.identity.v1.Identity/ExportAccount',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.AccountExport.FromString,
+                _registered_method=True)
+        self.EraseAccount = channel.unary_unary(
+                '/shop.identity.v1.Identity/EraseAccount',
+                request_serializer=protos_dot_generated_dot_identity__pb2.EraseAccountRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.ErasedAccount.FromString,
+                _registered_method=True)
         self.DeviceTrusted = channel.unary_unary(
                 '/shop.identity.v1.Identity/DeviceTrusted',
                 request_serializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
@@ -319,6 +334,24 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Lock(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportAccount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseAccount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeviceTrusted(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -452,6 +485,21 @@ def add_IdentityServicer_to_server(servicer, server):
                     servicer.ReencryptTotpSecrets,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.Count.SerializeToString,
+            ),
+            'Lock': grpc.unary_unary_rpc_method_handler(
+                    servicer.Lock,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.LockRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Changed.SerializeToString,
+            ),
+            'ExportAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportAccount,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.AccountExport.SerializeToString,
+            ),
+            'EraseAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseAccount,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.EraseAccountRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.ErasedAccount.SerializeToString,
             ),
             'DeviceTrusted': grpc.unary_unary_rpc_method_handler(
                     servicer.DeviceTrusted,
@@ -1134,6 +1182,87 @@ class Identity:
             '/shop.identity.v1.Identity/ReencryptTotpSecrets',
             protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Count.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Lock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/Lock',
+            protos_dot_generated_dot_identity__pb2.LockRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Changed.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/ExportAccount',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.AccountExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/EraseAccount',
+            protos_dot_generated_dot_identity__pb2.EraseAccountRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.ErasedAccount.FromString,
             options,
             channel_credentials,
             insecure,

@@ -121,3 +121,45 @@ class SweepReport(_message.Message):
     idempotency_keys_pruned: int
     stale_reservations_released: int
     def __init__(self, ran: _Optional[bool] = ..., expired_orders: _Optional[int] = ..., releases_done: _Optional[int] = ..., releases_waiting: _Optional[int] = ..., idempotency_keys_pruned: _Optional[int] = ..., stale_reservations_released: _Optional[int] = ...) -> None: ...
+
+class CartItemRequest(_message.Message):
+    __slots__ = ("product_id", "quantity")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    quantity: int
+    def __init__(self, product_id: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
+
+class CartLine(_message.Message):
+    __slots__ = ("product_id", "product_name", "unit_price", "quantity", "subtotal", "stock", "available")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_NAME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_PRICE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    SUBTOTAL_FIELD_NUMBER: _ClassVar[int]
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    product_name: str
+    unit_price: str
+    quantity: int
+    subtotal: str
+    stock: int
+    available: bool
+    def __init__(self, product_id: _Optional[str] = ..., product_name: _Optional[str] = ..., unit_price: _Optional[str] = ..., quantity: _Optional[int] = ..., subtotal: _Optional[str] = ..., stock: _Optional[int] = ..., available: _Optional[bool] = ...) -> None: ...
+
+class Cart(_message.Message):
+    __slots__ = ("lines", "total", "item_count")
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ITEM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[CartLine]
+    total: str
+    item_count: int
+    def __init__(self, lines: _Optional[_Iterable[_Union[CartLine, _Mapping]]] = ..., total: _Optional[str] = ..., item_count: _Optional[int] = ...) -> None: ...
+
+class CheckoutRequest(_message.Message):
+    __slots__ = ("idempotency_key",)
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    def __init__(self, idempotency_key: _Optional[str] = ...) -> None: ...

@@ -59,6 +59,26 @@ class OrderingStub:
                 request_serializer=protos_dot_generated_dot_ordering__pb2.ChangeStatusRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_ordering__pb2.Order.FromString,
                 _registered_method=True)
+        self.GetCart = channel.unary_unary(
+                '/shop.ordering.v1.Ordering/GetCart',
+                request_serializer=protos_dot_generated_dot_ordering__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_ordering__pb2.Cart.FromString,
+                _registered_method=True)
+        self.AddToCart = channel.unary_unary(
+                '/shop.ordering.v1.Ordering/AddToCart',
+                request_serializer=protos_dot_generated_dot_ordering__pb2.CartItemRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_ordering__pb2.Cart.FromString,
+                _registered_method=True)
+        self.SetCartItem = channel.unary_unary(
+                '/shop.ordering.v1.Ordering/SetCartItem',
+                request_serializer=protos_dot_generated_dot_ordering__pb2.CartItemRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_ordering__pb2.Cart.FromString,
+                _registered_method=True)
+        self.Checkout = channel.unary_unary(
+                '/shop.ordering.v1.Ordering/Checkout',
+                request_serializer=protos_dot_generated_dot_ordering__pb2.CheckoutRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_ordering__pb2.Order.FromString,
+                _registered_method=True)
         self.ForgetUser = channel.unary_unary(
                 '/shop.ordering.v1.Ordering/ForgetUser',
                 request_serializer=protos_dot_generated_dot_ordering__pb2.UserId.SerializeToString,
@@ -109,6 +129,30 @@ class OrderingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCart(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddToCart(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCartItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Checkout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ForgetUser(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -154,6 +198,26 @@ def add_OrderingServicer_to_server(servicer, server):
             'ChangeStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.ChangeStatus,
                     request_deserializer=protos_dot_generated_dot_ordering__pb2.ChangeStatusRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_ordering__pb2.Order.SerializeToString,
+            ),
+            'GetCart': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCart,
+                    request_deserializer=protos_dot_generated_dot_ordering__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_ordering__pb2.Cart.SerializeToString,
+            ),
+            'AddToCart': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddToCart,
+                    request_deserializer=protos_dot_generated_dot_ordering__pb2.CartItemRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_ordering__pb2.Cart.SerializeToString,
+            ),
+            'SetCartItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCartItem,
+                    request_deserializer=protos_dot_generated_dot_ordering__pb2.CartItemRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_ordering__pb2.Cart.SerializeToString,
+            ),
+            'Checkout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Checkout,
+                    request_deserializer=protos_dot_generated_dot_ordering__pb2.CheckoutRequest.FromString,
                     response_serializer=protos_dot_generated_dot_ordering__pb2.Order.SerializeToString,
             ),
             'ForgetUser': grpc.unary_unary_rpc_method_handler(
@@ -306,6 +370,114 @@ class Ordering:
             target,
             '/shop.ordering.v1.Ordering/ChangeStatus',
             protos_dot_generated_dot_ordering__pb2.ChangeStatusRequest.SerializeToString,
+            protos_dot_generated_dot_ordering__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.ordering.v1.Ordering/GetCart',
+            protos_dot_generated_dot_ordering__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_ordering__pb2.Cart.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddToCart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.ordering.v1.Ordering/AddToCart',
+            protos_dot_generated_dot_ordering__pb2.CartItemRequest.SerializeToString,
+            protos_dot_generated_dot_ordering__pb2.Cart.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCartItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.ordering.v1.Ordering/SetCartItem',
+            protos_dot_generated_dot_ordering__pb2.CartItemRequest.SerializeToString,
+            protos_dot_generated_dot_ordering__pb2.Cart.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Checkout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.ordering.v1.Ordering/Checkout',
+            protos_dot_generated_dot_ordering__pb2.CheckoutRequest.SerializeToString,
             protos_dot_generated_dot_ordering__pb2.Order.FromString,
             options,
             channel_credentials,

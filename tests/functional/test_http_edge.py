@@ -106,3 +106,57 @@ def test_authenticated_answers_are_never_cached(api: Api) -> None:
     assert api.get("/api/users/me/", user["access"]).headers["Cache-Control"] == "no-store"
     assert api.get("/api/products/", user["access"]).headers["Cache-Control"] == "no-store"
     assert api.get("/api/users/me/", "bad").headers["Cache-Control"] == "no-store"
+
+
+DEEP = b"[" * 1000 + b"]" * 1000  # 2 KB: Python's json parser recurses once per level
+
+
+@pytest.mark.parametrize("path", ["/api/token/", "/api/users/", "/api/token/refresh/",
+                                  "/api/orders/"])
+def test_deeply_nested_json_is_400_before_any_work(api: Api, path: str) -> None:
+    """Attack: a small body nested 1,000 deep blew the parser's recursion limit (a 500 that
+    also fed the server-error alert). It is refused from the raw bytes, before parsing."""
+    from tests.functional.test_alerts import alerts
+
+    for body in (DEEP, b'{"items": ' + DEEP + b"}", b'{"a":' * 40 + b"1" + b"}" * 40):
+        for _ in range(8):  # more than the alert's minimum of 20 requests in all
+            response = api.client.post(path, data=body, content_type="application/json")
+            assert response.status_code == 400, response.get_data(as_text=True)
+            assert response.mimetype == "application/problem+json"
+            assert "nest" in response.get_json()["detail"]
+    assert alerts(api) == []
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api: Api) -> None:
+    api.user()
+    answer = api.client.post("/api/token/", json={"username": "alice",
+                                                  "password": "[" * 200 + "{" * 200})
+    assert answer.status_code == 401
+
+
+def test_json_body_over_the_json_size_limit_is_413(api: Api) -> None:
+    from app.platform.json_limits import MAX_JSON_BYTES
+
+    body = b'{"username": "' + b"a" * MAX_JSON_BYTES + b'", "password": "x"}'
+    response = api.client.post("/api/token/", data=body, content_type="application/json")
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/account", "/", "/products/", "/api/products/"])
+def test_attack_host_header_injection_gets_a_plain_400_on_pages_too(settings, clock,
+                                                                     path: str) -> None:
+    """A Host outside SHOP_HOSTS is refused with 400 before any work, also on a page: no
+    HTML error page (it would link to URLs built for the attacker's host), no redirect."""
+    from tests.conftest import dispose, make_app
+
+    app = make_app(settings.with_(hosts=("shop.example",)), clock)
+    try:
+        response = app.test_client().get(path, headers={"Host": "evil.example"})
+        assert response.status_code == 400
+        assert response.content_type == "application/problem+json"
+        assert "Location" not in response.headers
+        assert b"evil.example" not in response.data
+        ok = app.test_client().get("/healthz", headers={"Host": "shop.example"})
+        assert ok.status_code == 200
+    finally:
+        dispose(app)

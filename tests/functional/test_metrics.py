@@ -54,3 +54,28 @@ def test_metrics_token_and_constant_time_check(settings: Settings, clock: Frozen
         assert wrong.status_code == 403
     finally:
         dispose(app)
+
+
+def test_random_methods_and_paths_do_not_grow_metrics(api: Api) -> None:
+    """Attack: 1,000 requests with made-up methods and paths, each a new label value, would
+    grow every scrape (and the multiprocess files) without bound."""
+    import random
+    import string
+
+    admin = api.admin()
+    for _ in range(20):  # every known series exists once before the baseline
+        api.client.open("/api/no-such-thing/", method="BREW")
+        api.client.open("/healthz", method="BREW")
+    before = api.get("/metrics", admin["access"]).get_data(as_text=True)
+    rng = random.Random(6)
+    for i in range(1000):
+        method = "".join(rng.choices(string.ascii_uppercase, k=8))
+        path = "/healthz" if i % 2 else f"/api/{rng.getrandbits(64):x}/"
+        assert api.client.open(path, method=method).status_code in (404, 405)
+    after = api.get("/metrics", admin["access"]).get_data(as_text=True)
+    methods = {line.split('method="', 1)[1].split('"', 1)[0] for line in after.splitlines()
+               if line.startswith("shop_http_requests_total{")}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    assert len(after) - len(before) < 2_000, (len(before), len(after))
+    assert sample(after, "shop_http_requests_total", method="other", endpoint="unmatched") - sample(
+        before, "shop_http_requests_total", method="other", endpoint="unmatched") == 1000

@@ -36,7 +36,10 @@ def names(response: Any) -> list[str]:
 
 def test_admin_creates_product_and_price_is_a_two_place_string(api: Api, admin: dict,
                                                                shopper: dict) -> None:
-    created = make_product(api, admin, price=7.5)
+    number = api.post("/api/products/", admin["access"], json={
+        "sku": "N", "name": "n", "category": "c", "price": 7.5})
+    assert number.status_code == 400 and "price" in number.get_json()["errors"]
+    created = make_product(api, admin, price="7.5")
     assert created["price"] == "7.50"
     got = api.get(f"/api/products/{created['id']}/", shopper["access"]).get_json()
     assert got == created

@@ -28,13 +28,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+METRICS_TOKEN = "readiness-details-" + "k3Jq9vXw2LpZ7tRm" * 2
+
+
 @pytest.fixture
 def storage_api(settings: Settings, clock: FrozenClock) -> Iterator[Callable[[str], Api]]:
     """An Api whose rate limits live in the storage at ``uri``."""
     apps: list[Flask] = []
 
     def build(uri: str) -> Api:
-        app = make_app(settings.with_(ratelimit_storage_uri=uri, ratelimit_limits={}), clock)
+        app = make_app(settings.with_(ratelimit_storage_uri=uri, ratelimit_limits={},
+                                      metrics_token=METRICS_TOKEN), clock)
         apps.append(app)
         return Api(app.test_client(), app.extensions["shop.services"])
 
@@ -116,7 +120,7 @@ def test_redis_stopped_mid_run_login_503_rest_answers(
 def test_readiness_reports_the_storage_without_failing_the_instance(
         storage_api: Callable[[str], Api]) -> None:
     api = storage_api(f"redis://127.0.0.1:{free_port()}/0")
-    ready = api.get("/readyz")
+    ready = api.get("/readyz", METRICS_TOKEN)
     assert ready.status_code == 200
     body = ready.get_json()
     assert body["status"] == "degraded"

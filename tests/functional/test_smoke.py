@@ -10,7 +10,8 @@ def test_register_login_me(api: Api) -> None:
 
 def test_health(api: Api) -> None:
     assert api.get("/healthz").get_json() == {"status": "ok"}
-    ready = api.get("/readyz")
+    assert api.get("/readyz").get_json() == {"status": "ready"}  # details: operators only
+    ready = api.get("/readyz", api.admin()["access"])
     assert ready.status_code == 200
     assert ready.get_json()["status"] == "ready"
     assert ready.get_json()["checks"]["ratelimit_storage"]["ok"] is True

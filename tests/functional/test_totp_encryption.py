@@ -64,7 +64,7 @@ def test_tampered_secret_fails_closed_with_an_audit_event(api: Api, clock: Froze
     with api.client.application.app_context():
         failures = [e for e in api.services.audit.recent(20)
                     if e["event"] == "crypt_decrypt_fail"]
-    assert failures and failures[0]["target"] == user.id
+        assert failures and failures[0]["target"] == api.services.audit.pseudonym(user.id)
 
 
 def test_secret_copied_to_another_user_does_not_decrypt(api: Api, clock: FrozenClock) -> None:

@@ -39,6 +39,7 @@ def shop(app: Flask, services: Services, settings: Settings,
     host.start(web_services.catalog)
     api = Api(web.test_client(), services)
     yield {"web": web_services, "host": host, "api": api, "alice": api.user("alice"),
+           "admin": api.admin("operator")["access"],
            "mug": add_product(app, services, "MUG", stock=10)}
     host.stop()
     web_services.catalog.remote.close()  # type: ignore[union-attr]
@@ -65,7 +66,8 @@ def test_killed_catalog_host_gives_fast_503_no_stock_change_and_breaker_recovery
     assert _order(shop, shop["mug"])[0] == 503  # answered by the open breaker
     assert stock_of(app, services, shop["mug"]) == 9
     assert shop["api"].get("/api/orders/", shop["alice"]["access"]).get_json()["count"] == 1
-    ready = shop["api"].get("/readyz").get_json()["checks"]["grpc"]["modules"]["catalog"]
+    checks = shop["api"].get("/readyz", shop["admin"]).get_json()["checks"]
+    ready = checks["grpc"]["modules"]["catalog"]
     assert (ready["ok"], ready["breaker"]) == (False, "open")
     shop["host"].start(shop["web"].catalog)
     time.sleep(0.6)  # past the reset timeout: the next call is the half-open trial

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from app.bootstrap import Services
+from app.kernel import PermissionDenied, Principal
 from app.platform.db import db
 from tests.shop_helpers import add_product, order, principal
 from tests.support import Api
@@ -113,8 +114,11 @@ def test_forget_user_keeps_orders_but_unlinks_them(api: Api, app: Flask, service
                                                    placed: dict) -> None:
     assert services.ordering is not None
     alice, admin_view = placed["alice"], principal("ops", role="admin")
-    assert services.ordering.forget_user(alice["id"]) == 2
-    assert services.ordering.forget_user(alice["id"]) == 0
+    erasure = Principal.system("erasure")
+    with pytest.raises(PermissionDenied):  # only the erasure saga may unlink orders
+        services.ordering.forget_user(principal(alice["id"]), alice["id"])
+    assert services.ordering.forget_user(erasure, alice["id"]) == 2
+    assert services.ordering.forget_user(erasure, alice["id"]) == 0
     assert api.get("/api/orders/", alice["access"]).get_json()["count"] == 0
     everything = services.ordering.list_orders(admin_view, 1, 100)
     assert everything.total == 3, "orders are kept for accounting"

@@ -10,7 +10,7 @@ from app.identity.lockout import LockoutPolicy
 
 def account() -> Any:
     return SimpleNamespace(failed_logins=0, locked_until=0, failure_window_start=0,
-                           failures_in_window=0, failure_clock=0)
+                           failures_in_window=0, operator_locked=False, failure_clock=0)
 
 
 def test_five_failures_lock_one_minute_then_doubling() -> None:
@@ -87,3 +87,11 @@ def test_unlock_clears_everything() -> None:
     assert policy.unlock(user) is True
     assert not policy.refuses(user, 0)
     assert policy.unlock(user) is False
+
+
+def test_an_operator_lock_holds_until_unlock_whatever_the_clock() -> None:
+    policy, user = LockoutPolicy(), account()
+    user.operator_locked = True
+    assert policy.refuses(user, 0) and policy.refuses(user, 10**9)
+    assert policy.unlock(user) is True
+    assert not policy.refuses(user, 0) and user.operator_locked is False

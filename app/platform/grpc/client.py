@@ -25,14 +25,14 @@ import pybreaker
 import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from app.kernel import ContractError, Unavailable
+from app.kernel import ContractError, Principal, Unavailable
 from app.platform import call_context
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.grpc.breaker import ConcurrentBreaker
 from app.platform.grpc.credentials import channel_credentials, server_name_option
 from app.platform.grpc.errors import INFRASTRUCTURE, from_rpc_error
 from app.platform.grpc.pki import Pki
-from app.platform.grpc.server import CALLER_KEY, REQUEST_ID_KEY, SECRET_KEY
+from app.platform.grpc.server import CALLER_KEY, REQUEST_ID_KEY, SECRET_KEY, SYSTEM_KEY
 from app.platform.grpc.settings import TransportSettings
 
 log = structlog.get_logger("shop.grpc.client")
@@ -178,10 +178,15 @@ class RemoteModule:
                 self._channel.close()
             self._channel = self._stub = None
 
-    def metadata(self) -> list[tuple[str, str]]:
+    def metadata(self, principal: Principal | None = None, *,
+                 for_user: bool = True) -> list[tuple[str, str]]:
+        """A system principal travels by name (the receiving policy must accept one for the
+        method); anyone else by their access token (none for a health probe)."""
         pairs: list[tuple[str, str]] = []
-        token = outgoing_token()
-        if token:
+        token = outgoing_token() if for_user else None
+        if principal is not None and principal.is_system:
+            pairs.append((SYSTEM_KEY, principal.user_id.removeprefix("system:")))
+        elif token:
             pairs.append(("authorization", f"Bearer {token}"))
         request_id = _request_id()
         if request_id:
@@ -191,8 +196,10 @@ class RemoteModule:
                       (SECRET_KEY, self._settings.shared_secret or "")]
         return pairs
 
-    def call(self, method: str, request: Any) -> Any:
-        """Invoke ``method``; raises the contract error the remote side raised, or Unavailable."""
+    def call(self, method: str, request: Any, principal: Principal | None = None) -> Any:
+        """Invoke ``method`` (for ``principal`` when it is a system principal, else for the
+        current call's user); raises the contract error the remote side raised, or
+        Unavailable."""
         self.channel()
         rpc = getattr(self._stub, method)
         # A call made while the breaker is not closed is its half-open trial (or is refused
@@ -201,7 +208,8 @@ class RemoteModule:
         probing = self.breaker.current_state != "closed"
         try:
             return self.breaker.call(rpc, request, timeout=self._settings.deadline,
-                                     metadata=self.metadata(), wait_for_ready=probing)
+                                     metadata=self.metadata(principal),
+                                     wait_for_ready=probing)
         except pybreaker.CircuitBreakerError:
             raise Unavailable(f"The {self.module} service is unavailable.") from None
         except grpc.RpcError as error:
@@ -212,7 +220,9 @@ class RemoteModule:
         stub = health_pb2_grpc.HealthStub(self.channel())
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=self.service),
-                               timeout=timeout, metadata=self.metadata())
+                               # A probe acts for nobody: a bearer value on the request that
+                               # asked (/readyz) must not make the host refuse the probe.
+                               timeout=timeout, metadata=self.metadata(for_user=False))
         except grpc.RpcError as error:
             return f"UNREACHABLE ({error.code().name})"
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))

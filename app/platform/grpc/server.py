@@ -34,6 +34,7 @@ log = structlog.get_logger("shop.grpc.server")
 SPIFFE_KEY = "peer_spiffe_id"
 CALLER_KEY = "x-shop-caller"
 SECRET_KEY = "x-shop-secret"
+SYSTEM_KEY = "x-shop-system"
 REQUEST_ID_KEY = "x-request-id"
 TLS_VERSIONS = frozenset({b"TLSv1.2", b"TLSv1.3"})
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
@@ -41,10 +42,13 @@ HEALTH_PREFIX = "/grpc.health.v1.Health/"
 
 @dataclass(frozen=True)
 class Policy:
-    """Which calling modules may call which method of one service (``/pkg.Service/Method``)."""
+    """Which calling modules may call which method of one service (``/pkg.Service/Method``),
+    and which methods accept a system principal (an operator command or a saga step that
+    the calling module runs as ``Principal.system(name)``) instead of a user's token."""
 
     service: str
     allowed: dict[str, frozenset[str]]
+    system: frozenset[str] | set[str] = frozenset()
 
     def allows(self, method: str, caller: str | None) -> bool:
         name = method.rsplit("/", 1)[-1]
@@ -111,15 +115,28 @@ class Gatekeeper(grpc.ServerInterceptor):
                                        transport="grpc")
                     context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                   "This caller may not call this method.")
-                token, principal = self._principal(metadata, context)
+                token, principal = self._principal(metadata, context, method)
                 with call_context.acting_for(token, principal):
                     return _run(behaviour, request, context, method)
 
         return guarded
 
-    def _principal(self, metadata: dict[str, str],
-                   context: grpc.ServicerContext) -> tuple[str | None, Principal | None]:
+    def _system(self, name: str, method: str, context: grpc.ServicerContext) -> Principal:
+        policy = self._policies.get(method[: method.rindex("/") + 1])
+        if policy is None or method.rsplit("/", 1)[-1] not in policy.system or not name:
+            self._audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
+                               actor=f"system:{name[:32]}", target=method, transport="grpc")
+            context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                          "This method does not accept a system principal.")
+        principal = Principal.system(name[:32])
+        audit_context.bind_context(actor=principal.user_id)
+        return principal
+
+    def _principal(self, metadata: dict[str, str], context: grpc.ServicerContext,
+                   method: str) -> tuple[str | None, Principal | None]:
         header = metadata.get("authorization", "")
+        if not header and SYSTEM_KEY in metadata:
+            return None, self._system(metadata[SYSTEM_KEY], method, context)
         if not header:
             return None, None
         scheme, _, token = header.partition(" ")
@@ -133,7 +150,7 @@ class Gatekeeper(grpc.ServerInterceptor):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "A valid access token is required.")
         except ContractError as error:  # e.g. the key set cannot be fetched: not the caller's fault
             abort_with(context, error)
-        audit_context.bind_context(actor=principal.user_id)
+        audit_context.bind_context(subject=principal.user_id)
         return token, principal
 
 

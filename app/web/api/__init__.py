@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
 from app.bootstrap import Services
 from app.platform.ratelimit import RateLimits
-from app.web.api import openapi, orders, products, tokens, two_factor, users
+from app.web.api import account, openapi, orders, products, tokens, two_factor, users
 from app.web.api.auth import BearerProtector
 from app.web.api.guards import Guards
 
 
 def init_api(app: Flask, services: Services, limits: RateLimits) -> Guards:
     guards = Guards.build(BearerProtector(services.verifier.validator, services.audit), limits)
-    for module in (users, tokens, two_factor, products, orders):
+    for module in (users, account, tokens, two_factor, products, orders):
         app.register_blueprint(module.blueprint(services, guards))
     return guards
 
 
-def init_docs(app: Flask) -> None:
-    """Register the OpenAPI routes last, once every validated view exists."""
-    openapi.register(app)
+def init_docs(app: Flask, is_operator: Callable[[str], bool] | None) -> None:
+    """Register the OpenAPI routes last, once every validated view exists.
+
+    ``is_operator`` set: the document and the docs page are for operators only
+    (``API_DOCS_PUBLIC=false``, the production default)."""
+    openapi.register(app, is_operator)

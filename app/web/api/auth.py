@@ -17,7 +17,7 @@ from flask import g
 from app.kernel import Principal
 from app.platform import audit as audit_context
 from app.platform.access_tokens import AccessTokenValidator, principal_of
-from app.platform.audit import AuditTrail, SecurityEvent
+from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.errors import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +45,7 @@ class BearerProtector(ResourceProtector):
             raise  # unreachable: raise_error_response always raises
         principal = principal_of(token)
         g.principal = principal
-        audit_context.bind_context(actor=principal.user_id)
+        audit_context.bind_context(subject=principal.user_id)
         return principal
 
 
@@ -66,7 +66,7 @@ def make_guards(protector: BearerProtector, audit: AuditTrail) -> tuple[
             principal = protector.principal()
             if not principal.is_admin:
                 audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                             actor=principal.user_id, target=view.__name__)
+                             actor=Subject(principal.user_id), target=view.__name__)
                 raise Problem(403, "This action needs an administrator.", code="forbidden")
             return view(*args, principal=principal, **kwargs)
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, Response, jsonify, render_template
+from flask import Flask, Response, jsonify, render_template, request
+from pydantic import BaseModel, ValidationError
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 
 from app.platform.errors import Problem
+from app.platform.metrics import bearer_value
+from app.web.api.openapi_doc import complete
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _validation_failed(_req: Any, _resp: Any, error: Any, _instance: Any,
@@ -20,7 +26,17 @@ def _validation_failed(_req: Any, _resp: Any, error: Any, _instance: Any,
         location = ".".join(str(part) for part in item.get("loc", ())) or "body"
         fields[location] = item.get("msg", "invalid")
     raise Problem(400, "The request has invalid fields: " + ", ".join(sorted(fields)) + ".",
-                  errors=fields, code="invalid_input")
+                  errors=fields, code="invalid_request")
+
+
+def validated_body(model: type[M]) -> M:
+    """Validate a JSON body spectree leaves alone (it skips bodies of DELETE requests), with
+    the same 400 problem as every other body."""
+    try:
+        return model.model_validate(request.get_json(silent=True) or {})
+    except ValidationError as error:
+        _validation_failed(None, None, error, None)
+        raise  # unreachable: _validation_failed raises
 
 
 spec = SpecTree(
@@ -43,15 +59,37 @@ spec = SpecTree(
 )
 
 
-def register(app: Flask) -> None:
-    spec.register(app)
+def register(app: Flask, is_operator: Callable[[str], bool] | None = None) -> None:
+    """Serve the document and the docs page; only to operators when ``is_operator`` is set.
+
+    spectree's own route (``spec.register``) is left out: it would publish the document a
+    second time, at /apidoc/openapi.json, whatever the setting. spectree finds the routes
+    through ``current_app`` when the document is first built.
+    """
+    cache = "public, max-age=300" if is_operator is None else "private, no-store"
+    built: dict[str, Any] = {}
+
+    def document() -> dict[str, Any]:
+        if "doc" not in built:  # spectree finds the routes through the app serving this
+            built["doc"] = complete(spec.spec, docs_public=is_operator is None)
+        return built["doc"]
+
+    def check() -> None:
+        if is_operator is not None and not is_operator(bearer_value()):
+            token = bool(bearer_value())
+            raise Problem(403 if token else 401, "The API description is for operators only.",
+                          headers={"WWW-Authenticate": 'Bearer realm="shop"'})
 
     @app.get("/api/openapi.json")
     def openapi_document() -> Response:
-        response = jsonify(spec.spec)
-        response.headers["Cache-Control"] = "public, max-age=300"
+        check()
+        response = jsonify(document())
+        response.headers["Cache-Control"] = cache
         return response
 
     @app.get("/api/docs/")
-    def api_docs() -> str:
-        return render_template("api_docs.html", doc=spec.spec)
+    def api_docs() -> Response:
+        check()
+        response = Response(render_template("api_docs.html", doc=document()))
+        response.headers["Cache-Control"] = cache
+        return response

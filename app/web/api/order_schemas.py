@@ -6,18 +6,19 @@ Only ``product_id`` and ``quantity`` are accepted per line: a client-sent ``unit
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictInt
+from pydantic.json_schema import SkipJsonSchema
 
-from app.web.api.schemas import Strict
+from app.web.api.schemas import WHOLE, Strict
 
 Status = Literal["pending", "confirmed", "processing", "shipped", "delivered", "cancelled"]
 
 
 class OrderItemIn(Strict):
     product_id: str = Field(min_length=1, max_length=36)
-    quantity: StrictInt = Field(ge=1, le=100)
+    quantity: Annotated[StrictInt, Field(ge=1, le=100), WHOLE]
 
 
 class OrderIn(Strict):
@@ -27,7 +28,8 @@ class OrderIn(Strict):
 class OrderListQuery(Strict):
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=20, ge=1, le=100)
-    user_id: str | None = Field(default=None, min_length=1, max_length=64)
+    # Documented without null: a query string cannot carry one.
+    user_id: Annotated[str, Field(min_length=1, max_length=64)] | SkipJsonSchema[None] = None
 
 
 class StatusIn(Strict):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 
 class Strict(BaseModel):
@@ -12,9 +13,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=4096)
 
 
+def _whole_number(value: object) -> object:
+    """JSON Schema's ``integer`` includes 2.0, so validation takes it as 2; strings and
+    booleans stay refused (StrictInt)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# For a count in a JSON body: exactly the values the document's ``integer`` allows. Put it after
+# the type's Field constraints: ``Annotated[StrictInt, Field(ge=1), WHOLE]`` (placed before
+# them, it hides them from the JSON schema).
+WHOLE = BeforeValidator(_whole_number)
+# JSON Schema's format for the addresses that email-validator accepts (checked by identity).
+EMAIL_SCHEMA: JsonDict = {"format": "email"}
+
+
 class RegisterIn(Strict):
     username: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_SCHEMA)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -36,7 +53,7 @@ class UserList(BaseModel):
 
 
 class ProfileIn(Strict):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_SCHEMA)
 
 
 class PasswordChangeIn(Strict):

@@ -57,7 +57,8 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
                                                HTTP_429=s.Problem),
                    tags=["tokens"])
     def refresh() -> Response:
-        return json_response(asdict(identity.refresh(body().refresh)))
+        # RFC 6749 section 5.1: a response carrying tokens must never be cached.
+        return json_response(asdict(identity.refresh(body().refresh)), cache="no-store")
 
     @bp.post("/api/token/revoke/")
     @guards.authenticated

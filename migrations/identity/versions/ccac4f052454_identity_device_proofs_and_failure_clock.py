@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'ccac4f052454'
-down_revision = '74bacadd4931'
+down_revision = 'a8ce576a8e2f'
 branch_labels = None
 depends_on = None
 

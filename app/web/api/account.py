@@ -1,0 +1,84 @@
+"""The caller's data rights (GDPR): download everything the shop holds about them, and erase
+the account. The web UI's "download my data" and "delete my account" use the same contracts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response
+from spectree import Response as Resp
+
+from app.bootstrap import Services
+from app.identity.contract import AccountExport
+from app.kernel import Principal
+from app.ordering.contract import OrderingService, OrderView
+from app.web.api import account_schemas as a
+from app.web.api import schemas as s
+from app.web.api.common import json_response
+from app.web.api.guards import Guards
+from app.web.api.openapi import spec, validated_body
+from app.web.api.orders import order_json
+
+BEARER: dict[str, list[str]] = {"bearer": []}
+
+
+def all_orders(ordering: OrderingService, principal: Principal) -> Iterator[OrderView]:
+    """Every order of the caller, page by page (the contract caps a page at 100)."""
+    page = 1
+    while True:
+        batch = ordering.list_orders(principal, page, 100)
+        yield from batch.items
+        if page * batch.page_size >= batch.total:
+            return
+        page += 1
+
+
+def export_json(export: AccountExport, orders: list[OrderView]) -> dict[str, Any]:
+    return {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "profile": asdict(export.user),
+        "two_factor": asdict(export.two_factor),
+        "sessions": [{**asdict(session), "amr": list(session.amr)}
+                     for session in export.sessions],
+        "orders": [order_json(order) for order in orders],
+        "security_events": [{**asdict(event), "details": json.loads(event.details)}
+                            for event in export.security_events],
+    }
+
+
+def blueprint(services: Services, guards: Guards) -> Blueprint:
+    bp = Blueprint("api_account", __name__)
+    identity, ordering = services.identity, services.ordering
+    assert ordering is not None, "the ordering service is wired in app/bootstrap.py"
+
+    @bp.get("/api/users/me/export/")
+    @guards.authenticated
+    @spec.validate(resp=Resp(HTTP_200=a.ExportOut, HTTP_401=s.Problem), tags=["users"],
+                   security=BEARER)
+    def export(principal: Principal) -> Response:
+        """All my data as one JSON document: profile, 2FA state (never secrets), sessions,
+        orders with their lines, and my security events."""
+        document = export_json(identity.export_account(principal),
+                               list(all_orders(ordering, principal)))
+        response = json_response(document)
+        response.headers["Content-Disposition"] = 'attachment; filename="my-shop-data.json"'
+        return response
+
+    @bp.delete("/api/users/me/")
+    @guards.authenticated
+    @spec.validate(json=a.EraseIn, resp=Resp(HTTP_204=None, HTTP_400=s.Problem,
+                                             HTTP_401=s.Problem, HTTP_503=s.Problem),
+                   tags=["users"], security=BEARER)
+    def erase(principal: Principal) -> Response:
+        """Erase my account: password, and a code when 2FA is on. Every session ends; orders
+        are kept for the books but no longer linked to me."""
+        data = validated_body(a.EraseIn)
+        identity.erase_account(principal, principal.user_id, data.password, data.code)
+        return Response(status=204)
+
+    return bp
