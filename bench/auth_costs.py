@@ -78,7 +78,8 @@ def login_rows(client: Any) -> list[Row]:
 
 def enable_2fa(client: Any) -> None:
     headers = {"Authorization": f"Bearer {login(client)['access']}"}
-    secret = client.post("/api/users/2fa/setup/", headers=headers).get_json()["secret"]
+    secret = client.post("/api/users/2fa/setup/", headers=headers,
+                         json={"password": PASSWORD}).get_json()["secret"]
     confirmed = client.post("/api/users/2fa/verify-setup/", headers=headers,
                             json={"code": pyotp.TOTP(secret).now()})
     assert confirmed.status_code == 200, confirmed.get_json()

@@ -30,7 +30,8 @@ TEST_ITERATIONS = 1_000
 # Tests log in many times; they get roomy limits. A test that checks the real named limits
 # builds its app with ``ratelimit_limits={}`` (see tests/functional/test_rate_limits.py).
 GENEROUS_LIMITS = {name: "10000 per minute" for name in (
-    "login_ip", "login_user", "twofa_user", "twofa_ip", "register_ip", "refresh_ip", "default")}
+    "login_ip", "login_user", "password_user", "twofa_user", "twofa_ip", "register_ip",
+    "refresh_ip", "default")}
 
 
 @pytest.fixture(scope="session")

@@ -74,3 +74,8 @@ def count_password_hashes(monkeypatch: Any) -> list[int]:
 
     monkeypatch.setattr(passwords.PasswordHasher, "_derive", staticmethod(counting))
     return calls
+
+
+def setup_2fa(api: Api, token: str, password: str = GOOD_PASSWORD) -> TestResponse:
+    """Start 2FA setup (it needs the password since issue 10)."""
+    return api.post("/api/users/2fa/setup/", token, json={"password": password})

@@ -26,7 +26,7 @@ class TwoFactorUser:
 
 def enable_2fa(api: Api, clock: FrozenClock, username: str = "alice") -> TwoFactorUser:
     user = api.user(username)
-    setup = api.post("/api/users/2fa/setup/", user["access"])
+    setup = api.post("/api/users/2fa/setup/", user["access"], json={"password": GOOD_PASSWORD})
     assert setup.status_code == 200, setup.get_json()
     secret = setup.get_json()["secret"]
     code = pyotp.TOTP(secret).at(int(clock.time()))

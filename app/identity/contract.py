@@ -107,11 +107,15 @@ class TokenPair:
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
-    """Either ``tokens``, or a second step: ``login_ticket`` valid for ``expires_in`` seconds."""
+    """Either ``tokens``, or a second step: ``login_ticket`` valid for ``expires_in`` seconds.
+
+    With tokens comes ``device_token``: this device's proof of a successful login (OWASP
+    device cookie), for the client to keep and present with later logins."""
 
     tokens: TokenPair | None = None
     login_ticket: str | None = None
     expires_in: int = 0
+    device_token: str | None = None
 
     @property
     def requires_2fa(self) -> bool:
@@ -125,6 +129,7 @@ class SecondFactorLogin:
 
     tokens: TokenPair
     backup_codes_remaining: int | None = None
+    device_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,10 +237,19 @@ class IdentityService(Protocol):
         """
         ...
 
-    def login(self, username: str, password: str) -> LoginResult:
-        """Password step: the token pair, or for a user with 2FA on a login ticket (valid 5
-        minutes) for ``verify_login``. Same answer and cost for unknown users, wrong passwords,
-        inactive and locked accounts (InvalidCredentials); counts toward the lockout."""
+    def login(self, username: str, password: str, device: str | None = None) -> LoginResult:
+        """Password step: the token pair (with a device proof), or for a user with 2FA on a
+        login ticket (valid 5 minutes) for ``verify_login``. Same answer and cost for unknown
+        users, wrong passwords, inactive and locked accounts (InvalidCredentials); counts
+        toward the lockout, unless ``device`` is a valid device proof of this user: such an
+        attempt is exempt from the lockout and its failures count on the proof instead (5
+        revoke it). Not idempotent."""
+        ...
+
+    def device_trusted(self, username: str, device: str) -> bool:
+        """Whether ``device`` is a valid, unrevoked device proof for ``username`` (the web
+        layer exempts such logins from the per-username rate limit). Read-only; never raises
+        for an unknown user or a malformed proof."""
         ...
 
     def verify_login(self, login_ticket: str, code: str) -> SecondFactorLogin:
@@ -254,10 +268,13 @@ class IdentityService(Protocol):
         Spends nothing; never raises for a bad ticket."""
         ...
 
-    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
-        """Start (or restart) 2FA setup with a fresh 160-bit secret, stored encrypted.
+    def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
+        """Start (or restart) the caller's 2FA setup with a fresh 160-bit secret, stored
+        encrypted. Needs the caller's password (a stolen access token alone must not enrol
+        an attacker's authenticator).
 
-        Raises TwoFactorAlreadyEnabled when 2FA is active, UserNotFound.
+        Raises InvalidCredentials (wrong password), TwoFactorAlreadyEnabled when 2FA is
+        active, UserNotFound. Not idempotent (each call makes a new secret).
         """
         ...
 

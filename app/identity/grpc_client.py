@@ -40,7 +40,7 @@ from protos.generated import identity_pb2_grpc as pb_grpc
 IDEMPOTENT = ("GetUser", "EnsureActive", "ListUsers", "FindUsers", "UserAccount", "SigningKeys",
               "PublicKey", "Jwks", "RevocationsSince",
               "Logout", "LogoutEverywhere", "TwoFactorStatus", "LoginTicketOwner", "Unlock",
-              "ReencryptTotpSecrets", "Lock", "ExportAccount")
+              "ReencryptTotpSecrets", "Lock", "ExportAccount", "DeviceTrusted")
 # Making an RSA-4096 key takes seconds on a busy host: more than the default call deadline.
 KEY_DEADLINE = 30.0
 ERRORS = error_registry(vars(contract).values(), vars(kernel).values())
@@ -76,9 +76,15 @@ class GrpcIdentityClient:
         setattr(request, "new", new)  # noqa: B010 - "new" is a proto field, fine as an attribute
         self._call("ChangePassword", request)
 
-    def login(self, username: str, password: str) -> LoginResult:
-        reply = self._call("Login", pb.LoginRequest(username=username, password=password))
-        return codec.login_from_pb(reply)
+    def login(self, username: str, password: str, device: str | None = None) -> LoginResult:
+        request = pb.LoginRequest(username=username, password=password)
+        if device is not None:
+            request.device = device
+        return codec.login_from_pb(self._call("Login", request))
+
+    def device_trusted(self, username: str, device: str) -> bool:
+        return bool(self._call("DeviceTrusted",
+                               pb.DeviceCheck(username=username, device=device)).value)
 
     def refresh(self, refresh_token: str) -> TokenPair:
         reply = self._call("Refresh", pb.RefreshRequest(refresh_token=refresh_token))
@@ -138,8 +144,8 @@ class GrpcIdentityClient:
         # Removing the active key makes a new one first.
         self.remote.call("RemoveSigningKey", pb.KeyId(kid=kid), deadline=KEY_DEADLINE)
 
-    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
-        reply = self._call("SetupTwoFactor", pb.UserIdRequest(user_id=user_id))
+    def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
+        reply = self._call("SetupTwoFactor", pb.PasswordRequest(password=password))
         return TwoFactorSetup(secret=reply.secret, otpauth_uri=reply.otpauth_uri,
                               qr_svg=reply.qr_svg)
 
@@ -170,8 +176,9 @@ class GrpcIdentityClient:
                                                                 code=code))
         remaining = (reply.backup_codes_remaining if reply.HasField("backup_codes_remaining")
                      else None)
+        device = reply.device_token if reply.HasField("device_token") else None
         return SecondFactorLogin(tokens=codec.tokens_from_pb(reply.tokens),
-                                 backup_codes_remaining=remaining)
+                                 backup_codes_remaining=remaining, device_token=device)
 
     def login_ticket_owner(self, login_ticket: str) -> str | None:
         reply = self._call("LoginTicketOwner", pb.LoginTicket(login_ticket=login_ticket))

@@ -44,13 +44,16 @@ def login_to_pb(result: LoginResult) -> pb.LoginResult:
     msg = pb.LoginResult(login_ticket=result.login_ticket or "", expires_in=result.expires_in)
     if result.tokens is not None:
         msg.tokens.CopyFrom(tokens_to_pb(result.tokens))
+    if result.device_token is not None:
+        msg.device_token = result.device_token
     return msg
 
 
 def login_from_pb(msg: pb.LoginResult) -> LoginResult:
     tokens = tokens_from_pb(msg.tokens) if msg.HasField("tokens") else None
     return LoginResult(tokens=tokens, login_ticket=msg.login_ticket or None,
-                       expires_in=msg.expires_in)
+                       expires_in=msg.expires_in,
+                       device_token=msg.device_token if msg.HasField("device_token") else None)
 
 
 def page_to_pb(page: Page[UserView]) -> pb.UserPage:

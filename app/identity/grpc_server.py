@@ -33,7 +33,7 @@ POLICY = Policy(SERVICE, {
         "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
         "Unlock", "ReencryptTotpSecrets", "Lock", "ExportAccount", "EraseAccount",
-        "Reauthenticate", "FindUsers", "UserAccount", "SigningKeys")},
+        "Reauthenticate", "FindUsers", "UserAccount", "SigningKeys", "DeviceTrusted")},
 }, system={"Lock", "EraseAccount"})
 
 
@@ -65,7 +65,11 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         return pb.Empty()
 
     def Login(self, req: pb.LoginRequest, ctx: grpc.ServicerContext) -> Any:
-        return codec.login_to_pb(self._s.login(req.username, req.password))
+        device = req.device if req.HasField("device") else None
+        return codec.login_to_pb(self._s.login(req.username, req.password, device))
+
+    def DeviceTrusted(self, req: pb.DeviceCheck, ctx: grpc.ServicerContext) -> Any:
+        return pb.Flag(value=self._s.device_trusted(req.username, req.device))
 
     def Refresh(self, req: pb.RefreshRequest, ctx: grpc.ServicerContext) -> Any:
         return codec.tokens_to_pb(self._s.refresh(req.refresh_token))
@@ -118,8 +122,8 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         self._s.remove_signing_key(req.kid)
         return pb.Empty()
 
-    def SetupTwoFactor(self, req: pb.UserIdRequest, ctx: grpc.ServicerContext) -> Any:
-        setup = self._s.setup_two_factor(req.user_id)
+    def SetupTwoFactor(self, req: pb.PasswordRequest, ctx: grpc.ServicerContext) -> Any:
+        setup = self._s.setup_two_factor(_principal(), req.password)
         return pb.TwoFactorSetup(secret=setup.secret, otpauth_uri=setup.otpauth_uri,
                                  qr_svg=setup.qr_svg)
 
@@ -149,6 +153,8 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         reply = pb.SecondFactorLogin(tokens=codec.tokens_to_pb(result.tokens))
         if result.backup_codes_remaining is not None:
             reply.backup_codes_remaining = result.backup_codes_remaining
+        if result.device_token is not None:
+            reply.device_token = result.device_token
         return reply
 
     def LoginTicketOwner(self, req: pb.LoginTicket, ctx: grpc.ServicerContext) -> Any:

@@ -32,6 +32,10 @@ class User(db.Model):  # type: ignore[name-defined]
     locked_until: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failure_window_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failures_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Where the failure count's leak is measured from (lockout.py: failures age out).
+    failure_clock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Until when a password-change check of this account is in flight (one at a time).
+    password_check_until: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Locked by an operator (incident response): no login until ``unlock``, never on its own.
     operator_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
@@ -115,3 +119,23 @@ class LoginTicket(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[int] = mapped_column(Integer, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class DeviceProof(db.Model):  # type: ignore[name-defined]
+    """A device that logged in successfully before (OWASP device cookie), stored hashed.
+
+    The client holds ``dv1.<nonce>.<HMAC(user id, nonce)>``; only the nonce's SHA-256 is kept
+    here, so a dump of the table proves nothing. Deleting the row revokes the device.
+    """
+
+    __bind_key__ = "identity"
+    __tablename__ = "identity_device_proofs"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[int] = mapped_column(Integer)
+    last_used_at: Mapped[int] = mapped_column(Integer)
+    # Wrong passwords sent with this proof since its last success; at the limit it is revoked.
+    failures: Mapped[int] = mapped_column(Integer, default=0)

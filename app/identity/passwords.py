@@ -11,15 +11,20 @@ its own parameters and a login with older ones rehashes.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from app.identity.contract import WeakPassword
+from app.platform.db import in_write_transaction
 
 ALGORITHM = "pbkdf2_sha256"
 MIN_LENGTH = 8
@@ -81,7 +86,38 @@ class PasswordHasher:
 
     @staticmethod
     def _derive(password: str, salt: bytes, iterations: int) -> bytes:
-        return hashlib.pbkdf2_hmac("sha256", normalize(password).encode(), salt, iterations)
+        if in_write_transaction():
+            # A hash here would hold the write lock for its whole duration (on SQLite every
+            # writer of the shop waits): hash first, then open the transaction.
+            raise RuntimeError("PBKDF2 must not run inside a write transaction")
+        return _hash_pool().submit(hashlib.pbkdf2_hmac, "sha256", normalize(password).encode(),
+                                   salt, iterations).result()
+
+
+# Password hashes run on a small pool of low-priority threads: a flood of password guesses
+# (logins, password changes) then queues behind HASH_THREADS hashes per process instead of
+# taking every core, and the scheduler serves other requests first. Idle, a hash costs the
+# same; under contention logins slow down, never the rest of the shop.
+HASH_THREADS = 2
+HASH_NICE = 10
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    # Linux: a thread is a task, so this lowers this pool thread only; elsewhere hashes
+    # simply run at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICE)
+
+
+def _hash_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="pbkdf2",
+                                       initializer=_lower_priority)
+        return _pool
 
 
 def _b64(raw: bytes) -> str:

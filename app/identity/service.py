@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from app.identity import login_tickets
 from app.identity.administration import Administration
 from app.identity.contract import (
     ROLES,
@@ -33,6 +34,7 @@ from app.identity.contract import (
     UserNotFound,
     UserView,
 )
+from app.identity.devices import DeviceProofs
 from app.identity.lifecycle import AccountLifecycle
 from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
@@ -47,6 +49,7 @@ from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
 from app.platform.db import reading, unit_of_work
 
+CHECK_SECONDS = 30  # an in-flight password check blocks others this long at most
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 BIND = "identity"
 
@@ -73,10 +76,11 @@ def _person(actor: str) -> str | Subject:
 class DatabaseIdentityService:
     def __init__(self, *, hasher: PasswordHasher, keys: SigningKeyStore, issuer: TokenIssuer,
                  audit: AuditTrail, clock: Clock, two_factor: TwoFactorManager,
-                 lockout: LockoutPolicy | None = None,
+                 devices: DeviceProofs, lockout: LockoutPolicy | None = None,
                  on_revoked: Callable[[], None] = lambda: None,
                  erase_hooks: list[Callable[[str], int]] | None = None) -> None:
         self.two_factor = two_factor
+        self.devices = devices
         self.lockout = lockout or LockoutPolicy()
         self.administration = Administration(keys, to_view)
         self.step_up = StepUp(hasher=hasher, lockout=self.lockout, two_factor=two_factor,
@@ -144,8 +148,8 @@ class DatabaseIdentityService:
         return view
 
     @staticmethod
-    def _user(session: Session, user_id: str) -> User:
-        user = session.get(User, user_id)
+    def _user(session: Session, user_id: str, for_update: bool = False) -> User:
+        user = session.get(User, user_id, with_for_update=for_update)
         if user is None:
             raise UserNotFound("No such user.")
         return user
@@ -163,33 +167,97 @@ class DatabaseIdentityService:
         return view
 
     def change_password(self, principal: Principal, current: str, new: str) -> None:
+        user_id = principal.user_id
+        encoded, username, email, locked_for = self._start_password_check(user_id)
+        if encoded is None:  # locked, or another check in flight: not evaluated, no hash
+            self._password_guess_failed(user_id, username, True, 0)
+        verified = False
+        try:
+            # Hashes run outside any write transaction.
+            verified = self.hasher.verify(current, encoded)
+            if not verified:
+                self._password_guess_failed(user_id, username, False, locked_for)
+            check_policy(new, username=username, email=email)
+            new_hash = self.hasher.hash(new)
+        except BaseException:
+            self._end_password_check(user_id, right=verified)
+            raise
         with unit_of_work(BIND) as session:
-            user = self._user(session, principal.user_id)
-            if not self.hasher.verify(current, user.password_hash):
+            user = self._user(session, user_id, for_update=True)
+            self.lockout.record_success(user)  # the provisional failure was not one
+            user.password_check_until = 0
+            if user.password_hash != encoded:  # changed meanwhile: the check above is stale
                 raise InvalidCredentials("The current password is not correct.",
                                          field_errors={"current_password": "incorrect"})
-            check_policy(new, username=user.username, email=user.email)
-            user.password_hash = self.hasher.hash(new)
-            user.updated_at = utc(self.clock)
+            user.password_hash, user.updated_at = new_hash, utc(self.clock)
             self.issuer.revoke_user(session, user.id, "password change",
                                     keep_family=principal.session_id)
+            self._end_pending_logins(session, user.id)
         self._revoked()
-        self.audit.record(SecurityEvent.PASSWORD_CHANGED, actor=Subject(principal.user_id),
-                          target=Subject(principal.user_id))
+        self.audit.record(SecurityEvent.PASSWORD_CHANGED, actor=Subject(user_id),
+                          target=Subject(user_id))
+
+    def _start_password_check(self, user_id: str) -> tuple[str | None, str, str, int]:
+        """``(hash to check or None when refused, username, email, lock seconds)``.
+
+        A wrong current password is a guess at the password: it counts toward the lockout
+        like a failed login. The failure is counted *before* the hash (undone on success),
+        and one check per account runs at a time, so a flood of concurrent guesses cannot
+        buy more than one hash at once: while locked, or while another check is in flight,
+        the answer is the same 401 without a hash (the caller knows the account exists, so
+        there is no timing to hide)."""
+        now = int(self.clock.time())
+        with unit_of_work(BIND) as session:
+            user = self._user(session, user_id, for_update=True)
+            username, email = user.username, user.email
+            if self.lockout.refuses(user, now) or user.password_check_until > now:
+                return None, username, email, 0
+            user.password_check_until = now + CHECK_SECONDS
+            return user.password_hash, username, email, self.lockout.record_failure(user, now)
+
+    def _end_password_check(self, user_id: str, *, right: bool) -> None:
+        with unit_of_work(BIND) as session:
+            user = self._user(session, user_id, for_update=True)
+            user.password_check_until = 0
+            if right:  # the current password was right (the new one was refused)
+                self.lockout.record_success(user)
+
+    def _password_guess_failed(self, user_id: str, username: str, refused: bool,
+                               locked_for: int) -> NoReturn:
+        self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor=Subject(user_id),
+                          target=Subject(user_id), purpose="password change",
+                          reason="not evaluated" if refused else "password")
+        if locked_for:
+            self.audit.record(SecurityEvent.LOGIN_LOCKED, outcome="failure",
+                              actor=Subject(user_id), target=Subject(user_id),
+                              seconds=locked_for)
+        raise InvalidCredentials("The current password is not correct.",
+                                 field_errors={"current_password": "incorrect"})
+
+    def _end_pending_logins(self, session: Session, user_id: str) -> None:
+        """Device proofs and half-done 2FA logins die with the user's sessions."""
+        self.devices.revoke_all(session, user_id)
+        login_tickets.discard_for(session, user_id)
 
     # -- login and tokens ---------------------------------------------------------------
 
-    def login(self, username: str, password: str) -> LoginResult:
+    def login(self, username: str, password: str, device: str | None = None) -> LoginResult:
         now = int(self.clock.time())
         with unit_of_work(BIND, readonly=True) as session:
             user = session.scalar(select(User).where(User.username_key == username.casefold()))
+            trusted = user is not None and self.devices.find(session, user.id, device,
+                                                             now) is not None
         # The hash runs outside any write transaction. A locked (or unknown) account is
-        # checked against the dummy hash: same cost, same answer as a wrong password.
-        evaluated = user is not None and not self.lockout.refuses(user, now)
+        # checked against the dummy hash: same cost, same answer as a wrong password. A device
+        # that logged in before (valid proof) is exempt from the per-username lockout.
+        evaluated = user is not None and (trusted or not self.lockout.refuses(user, now))
         ok = self.hasher.verify(password, user.password_hash if evaluated and user else None)
+        rehashed = self.hasher.hash(password) if ok and user is not None \
+            and self.hasher.needs_rehash(user.password_hash) else None
         user_id = user.id if user else ""
         with unit_of_work(BIND) as session:
-            result, reason, locked_for = self._finish_login(session, user_id, ok, password, now)
+            result, reason, locked_for = self._finish_login(
+                session, user_id, ok, now, device, rehashed)
         if result is None:
             self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure", actor="",
                               target=Subject(user_id), reason=reason,
@@ -202,27 +270,45 @@ class DatabaseIdentityService:
             raise InvalidCredentials("The username or password is not correct.")
         self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=Subject(user_id),
                           target=Subject(user_id),
-                          amr=["pwd"], second_factor_required=result.requires_2fa)
+                          amr=["pwd"], second_factor_required=result.requires_2fa,
+                          known_device=reason == "known device")
         return result
 
-    def _finish_login(self, session: Session, user_id: str, ok: bool, password: str,
-                      now: int) -> tuple[LoginResult | None, str, int]:
+    def _finish_login(self, session: Session, user_id: str, ok: bool, now: int,
+                      device: str | None, rehashed: str | None
+                      ) -> tuple[LoginResult | None, str, int]:
         """``(result, failure reason, lock seconds)`` under the user's row lock."""
         user = session.get(User, user_id, with_for_update=True) if user_id else None
         if user is None:
             return None, "unknown user", 0
-        if self.lockout.refuses(user, now):
+        proof = self.devices.find(session, user.id, device, now)
+        if proof is None and self.lockout.refuses(user, now):
             return None, "locked", 0
+        if not ok and proof is not None:  # counted on the device proof, not the account
+            self.devices.failed(session, proof)
+            return None, "password (known device)", 0
         if not ok:
             return None, "password", self.lockout.record_failure(user, now)
         if not user.is_active:
             return None, "inactive", 0
         self.lockout.record_success(user)
-        if self.hasher.needs_rehash(user.password_hash):
-            user.password_hash = self.hasher.hash(password)
+        if rehashed is not None:
+            user.password_hash = rehashed
         if user.two_factor_enabled:
             return self.two_factor.start_login(session, user), "", 0
-        return LoginResult(tokens=self.issuer.start_family(session, user, ["pwd"])), "", 0
+        if proof is not None:
+            self.devices.succeeded(proof, now)
+        token = device if proof is not None else self.devices.issue(session, user.id, now)
+        return (LoginResult(tokens=self.issuer.start_family(session, user, ["pwd"]),
+                            device_token=token),
+                "known device" if proof is not None else "", 0)
+
+    def device_trusted(self, username: str, device: str) -> bool:
+        now = int(self.clock.time())
+        with unit_of_work(BIND, readonly=True) as session:
+            user = session.scalar(select(User).where(User.username_key == username.casefold()))
+            return user is not None and self.devices.find(session, user.id, device,
+                                                          now) is not None
 
     def verify_login(self, login_ticket: str, code: str) -> SecondFactorLogin:
         return self.two_factor.verify_login(login_ticket, code)
@@ -232,8 +318,8 @@ class DatabaseIdentityService:
 
     # -- two-factor management (two_factor.py) ------------------------------------------
 
-    def setup_two_factor(self, user_id: str) -> TwoFactorSetup:
-        return self.two_factor.setup(user_id)
+    def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
+        return self.two_factor.setup(principal, password)
 
     def confirm_two_factor(self, principal: Principal, code: str) -> BackupCodes:
         return self.two_factor.confirm(principal, code)
@@ -304,6 +390,7 @@ class DatabaseIdentityService:
         with unit_of_work(BIND) as session:
             self._user(session, user_id)
             self.issuer.revoke_user(session, user_id, "log out everywhere")
+            self._end_pending_logins(session, user_id)
         self._revoked()
         self.audit.record(SecurityEvent.TOKEN_REVOKED, actor=_person(actor or user_id),
                           target=Subject(user_id),
@@ -346,6 +433,8 @@ class DatabaseIdentityService:
                 user.is_active = changes.is_active
             if changes.is_active is False or changes.role is not None:
                 self.issuer.revoke_user(session, user.id, "admin change")
+            if changes.is_active is False:
+                self._end_pending_logins(session, user.id)
             user.updated_at = utc(self.clock)
             view = to_view(user)
         self._revoked()

@@ -32,6 +32,7 @@ from app.identity.contract import (
     TwoFactorStatus,
     UserNotFound,
 )
+from app.identity.devices import DeviceProofs
 from app.identity.login_tickets import changed_rows
 from app.identity.models import TwoFactor, User
 from app.identity.passwords import PasswordHasher
@@ -93,9 +94,10 @@ class Outcome:
 
 class TwoFactorManager:
     def __init__(self, *, box: SecretBox, hasher: PasswordHasher, issuer: TokenIssuer,
-                 audit: AuditTrail, clock: Clock, shop_name: str,
+                 devices: DeviceProofs, audit: AuditTrail, clock: Clock, shop_name: str,
                  on_revoked: Callable[[], None]) -> None:
         self.box = box
+        self.devices = devices
         self.hasher = hasher
         self.issuer = issuer
         self.audit = audit
@@ -176,10 +178,11 @@ class TwoFactorManager:
             usable = user is not None and user.is_active and user.two_factor_enabled
             outcome = self._check(session, row, code, allow_backup=True) \
                 if usable and row is not None else None
-            pair = None
+            pair, device = None, None
             if user is not None and outcome is not None and outcome.ok \
                     and login_tickets.redeem(session, ticket, now):
                 pair = self.issuer.start_family(session, user, OTP_AMR)
+                device = self.devices.issue(session, user.id, now)
         if outcome is None:
             self.audit.record(SecurityEvent.MFA_FAIL, outcome="failure", actor="",
                               target=Subject(user_id), purpose="login", reason="login ticket")
@@ -192,7 +195,7 @@ class TwoFactorManager:
         self.audit.record(SecurityEvent.LOGIN_SUCCESS, actor=Subject(user_id),
                           target=Subject(user_id),
                           amr=OTP_AMR)
-        return SecondFactorLogin(pair, outcome.remaining)
+        return SecondFactorLogin(pair, outcome.remaining, device_token=device)
 
     def ticket_owner(self, ticket: str) -> str | None:
         with unit_of_work(BIND, readonly=True) as session:
@@ -200,7 +203,10 @@ class TwoFactorManager:
 
     # -- setup and management -----------------------------------------------------------
 
-    def setup(self, user_id: str) -> TwoFactorSetup:
+    def setup(self, principal: Principal, password: str) -> TwoFactorSetup:
+        """Needs the password: a stolen access token alone must not enrol the thief's app."""
+        user_id = principal.user_id
+        self._check_password(principal, password, "2fa setup")
         secret = new_secret()
         with unit_of_work(BIND) as session:
             user = _user(session, user_id)
@@ -232,6 +238,8 @@ class TwoFactorManager:
                 codes = backup_codes.replace_set(session, user_id)
                 self.issuer.revoke_user(session, user_id, "2fa enabled",
                                         keep_family=principal.session_id)
+                # A password-only login started before must not finish on the old terms.
+                login_tickets.discard_for(session, user_id)
         self._audit_code(user_id, outcome, "setup")
         if not outcome.ok:
             raise InvalidTwoFactorCode("The code is not valid.", field_errors={"code": "invalid"})
@@ -247,17 +255,22 @@ class TwoFactorManager:
             return TwoFactorStatus(enabled=user.two_factor_enabled,
                                    backup_codes_remaining=remaining)
 
-    def _reauthenticate(self, principal: Principal, password: str) -> None:
+    def _check_password(self, principal: Principal, password: str, purpose: str) -> bool:
+        """Re-authentication (the hash runs outside any write transaction); returns whether
+        2FA is on. Raises InvalidCredentials, audited like a failed login."""
         with unit_of_work(BIND, readonly=True) as session:
             user = _user(session, principal.user_id)
             encoded, enabled = user.password_hash, user.two_factor_enabled
         if not self.hasher.verify(password, encoded):
             self.audit.record(SecurityEvent.LOGIN_FAIL, outcome="failure",
                               actor=Subject(principal.user_id), target=Subject(principal.user_id),
-                              purpose="2fa change")
+                              purpose=purpose)
             raise InvalidCredentials("The password is not correct.",
                                      field_errors={"password": "incorrect"})
-        if not enabled:
+        return enabled
+
+    def _reauthenticate(self, principal: Principal, password: str) -> None:
+        if not self._check_password(principal, password, "2fa change"):
             raise TwoFactorNotEnabled("Two-factor authentication is not on.")
 
     def _change(self, principal: Principal, password: str, code: str, *, allow_backup: bool,

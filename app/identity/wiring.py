@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.config import Settings
+from app.identity.devices import PURPOSE as DEVICE_PURPOSE
+from app.identity.devices import DeviceProofs
 from app.identity.passwords import PasswordHasher
 from app.identity.service import DatabaseIdentityService
 from app.identity.signing import SigningKeyStore
@@ -32,11 +34,14 @@ def build_identity(settings: Settings, *, audit: AuditTrail, clock: Clock,
     )
     hasher = PasswordHasher(settings.password_hash_iterations)
     issuer = TokenIssuer(keys, token_settings, clock)
+    devices = DeviceProofs(keyrings.blind_index(DEVICE_PURPOSE))
     two_factor = TwoFactorManager(
         box=SecretBox(lambda: keyrings.ring("totp")), hasher=hasher, issuer=issuer,
+        devices=devices,
         audit=audit, clock=clock, shop_name=settings.shop_name, on_revoked=on_revoked,
     )
     return DatabaseIdentityService(
+        devices=devices,
         hasher=hasher,
         keys=keys,
         issuer=issuer,

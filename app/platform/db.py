@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
@@ -101,6 +102,15 @@ def _tune_sqlite(engine: Engine) -> None:
         # and never queues behind a writer.
 
 
+# True while this thread (or task) is inside a write transaction: slow CPU work there (a
+# password hash) would hold the database's write lock (SQLite) or row locks for its duration.
+_writing: ContextVar[bool] = ContextVar("shop_in_write_transaction", default=False)
+
+
+def in_write_transaction() -> bool:
+    return _writing.get()
+
+
 @contextmanager
 def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Session]:
     """A short transaction on one module's database, committed on success.
@@ -113,8 +123,21 @@ def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Sessio
     engine = engine_for(bind)
     if readonly:
         engine = _readonly_engines[bind]
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+        return
+    with _marked_writing(), Session(engine, expire_on_commit=False) as session, \
+            session.begin():
         yield session
+
+
+@contextmanager
+def _marked_writing() -> Iterator[None]:
+    marker = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(marker)
 
 
 @contextmanager
@@ -131,7 +154,7 @@ def reading(bind: str | None) -> Iterator[Connection]:
 def writing(bind: str | None) -> Iterator[Connection]:
     """A short transaction on one module's database for Core statements, committed on
     success: ``unit_of_work`` without the ORM session (no identity map, no flush)."""
-    with engine_for(bind).begin() as connection:
+    with _marked_writing(), engine_for(bind).begin() as connection:
         yield connection
 
 

@@ -3,7 +3,10 @@
 Named limits (SPEC section 1), each overridable by ``RATELIMIT_<NAME>``::
 
     login_ip     10 per 5 minutes  login, per client IP
-    login_user   10 per 5 minutes  login, per username (case-folded)
+    login_user   10 per 5 minutes  login, per username (case-folded); a valid device proof
+                                   for that username is exempt (OWASP device cookies)
+    password_user 5 per 15 minutes password change, per user (a wrong current password is a
+                                   guess at the password)
     twofa_user   5 per 5 minutes; 20 per hour   every 2FA code check, per user
     twofa_ip     10 per 5 minutes  every 2FA code check, per client IP
     register_ip  5 per hour        registration, per client IP
@@ -68,13 +71,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 NAMED_LIMITS: dict[str, str] = {
     "login_ip": "10 per 5 minutes",
     "login_user": "10 per 5 minutes",
+    "password_user": "5 per 15 minutes",
     "twofa_user": "5 per 5 minutes; 20 per hour",
     "twofa_ip": "10 per 5 minutes",
     "register_ip": "5 per hour",
     "refresh_ip": "30 per minute",
     "default": "300 per minute",
 }
-FAIL_CLOSED = frozenset({"login_ip", "login_user", "twofa_user", "twofa_ip", "register_ip"})
+FAIL_CLOSED = frozenset({"login_ip", "login_user", "password_user", "twofa_user", "twofa_ip",
+                         "register_ip"})
 STORAGE_TIMEOUT = 0.5
 
 
@@ -192,10 +197,12 @@ class RateLimits:
         except Exception:  # a storage that raises instead of answering False is down too
             return False
 
-    def named(self, name: str, key: Callable[[], str] = client_ip) -> Callable[[F], F]:
+    def named(self, name: str, key: Callable[[], str] = client_ip,
+              exempt_when: Callable[[], bool] | None = None) -> Callable[[F], F]:
         limiter = self.strict if name in FAIL_CLOSED else self.lenient
         self._keys[name] = key
-        return limiter.shared_limit(self.values[name], scope=name, key_func=key)  # type: ignore[return-value]
+        return limiter.shared_limit(self.values[name], scope=name, key_func=key,  # type: ignore[return-value]
+                                    exempt_when=exempt_when)
 
     def too_many(self, error: RateLimitExceeded) -> Response:
         name = str(error.limit.scope)

@@ -57,12 +57,34 @@ class ChangePasswordRequest(_message.Message):
     def __init__(self, current: _Optional[str] = ..., new: _Optional[str] = ...) -> None: ...
 
 class LoginRequest(_message.Message):
-    __slots__ = ("username", "password")
+    __slots__ = ("username", "password", "device")
     USERNAME_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
     username: str
     password: str
-    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+    device: str
+    def __init__(self, username: _Optional[str] = ..., password: _Optional[str] = ..., device: _Optional[str] = ...) -> None: ...
+
+class PasswordRequest(_message.Message):
+    __slots__ = ("password",)
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    password: str
+    def __init__(self, password: _Optional[str] = ...) -> None: ...
+
+class DeviceCheck(_message.Message):
+    __slots__ = ("username", "device")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    device: str
+    def __init__(self, username: _Optional[str] = ..., device: _Optional[str] = ...) -> None: ...
+
+class Flag(_message.Message):
+    __slots__ = ("value",)
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    value: bool
+    def __init__(self, value: _Optional[bool] = ...) -> None: ...
 
 class TokenPair(_message.Message):
     __slots__ = ("access", "refresh", "expires_in", "token_type")
@@ -77,14 +99,16 @@ class TokenPair(_message.Message):
     def __init__(self, access: _Optional[str] = ..., refresh: _Optional[str] = ..., expires_in: _Optional[int] = ..., token_type: _Optional[str] = ...) -> None: ...
 
 class LoginResult(_message.Message):
-    __slots__ = ("tokens", "login_ticket", "expires_in")
+    __slots__ = ("tokens", "login_ticket", "expires_in", "device_token")
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     LOGIN_TICKET_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_IN_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     tokens: TokenPair
     login_ticket: str
     expires_in: int
-    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., login_ticket: _Optional[str] = ..., expires_in: _Optional[int] = ...) -> None: ...
+    device_token: str
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., login_ticket: _Optional[str] = ..., expires_in: _Optional[int] = ..., device_token: _Optional[str] = ...) -> None: ...
 
 class RefreshRequest(_message.Message):
     __slots__ = ("refresh_token",)
@@ -281,12 +305,14 @@ class VerifyLoginRequest(_message.Message):
     def __init__(self, login_ticket: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
 
 class SecondFactorLogin(_message.Message):
-    __slots__ = ("tokens", "backup_codes_remaining")
+    __slots__ = ("tokens", "backup_codes_remaining", "device_token")
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     BACKUP_CODES_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     tokens: TokenPair
     backup_codes_remaining: int
-    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., backup_codes_remaining: _Optional[int] = ...) -> None: ...
+    device_token: str
+    def __init__(self, tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., backup_codes_remaining: _Optional[int] = ..., device_token: _Optional[str] = ...) -> None: ...
 
 class LoginTicket(_message.Message):
     __slots__ = ("login_ticket",)

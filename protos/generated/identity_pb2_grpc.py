@@ -131,7 +131,7 @@ class IdentityStub:
                 _registered_method=True)
         self.SetupTwoFactor = channel.unary_unary(
                 '/shop.identity.v1.Identity/SetupTwoFactor',
-                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
                 _registered_method=True)
         self.ConfirmTwoFactor = channel.unary_unary(
@@ -193,6 +193,11 @@ class IdentityStub:
                 '/shop.identity.v1.Identity/EraseAccount',
                 request_serializer=protos_dot_generated_dot_identity__pb2.EraseAccountRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.ErasedAccount.FromString,
+                _registered_method=True)
+        self.DeviceTrusted = channel.unary_unary(
+                '/shop.identity.v1.Identity/DeviceTrusted',
+                request_serializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Flag.FromString,
                 _registered_method=True)
 
 
@@ -391,6 +396,12 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeviceTrusted(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -491,7 +502,7 @@ def add_IdentityServicer_to_server(servicer, server):
             ),
             'SetupTwoFactor': grpc.unary_unary_rpc_method_handler(
                     servicer.SetupTwoFactor,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.SerializeToString,
             ),
             'ConfirmTwoFactor': grpc.unary_unary_rpc_method_handler(
@@ -553,6 +564,11 @@ def add_IdentityServicer_to_server(servicer, server):
                     servicer.EraseAccount,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.EraseAccountRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.ErasedAccount.SerializeToString,
+            ),
+            'DeviceTrusted': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeviceTrusted,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Flag.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1093,7 +1109,7 @@ class Identity:
             request,
             target,
             '/shop.identity.v1.Identity/SetupTwoFactor',
-            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
             options,
             channel_credentials,
@@ -1419,6 +1435,33 @@ class Identity:
             '/shop.identity.v1.Identity/EraseAccount',
             protos_dot_generated_dot_identity__pb2.EraseAccountRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.ErasedAccount.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeviceTrusted(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.Identity/DeviceTrusted',
+            protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Flag.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.platform.clock import FrozenClock
-from tests.support import Api
+from tests.support import GOOD_PASSWORD, Api
 
 WRONG = "not the password at all"
 
@@ -39,16 +39,80 @@ def test_lockout_timeline(api: Api, clock: FrozenClock) -> None:
     assert api.login().status_code == 200, "4 failures after a reset do not lock"
 
 
-def test_lock_doubles_and_is_capped_at_fifteen_minutes(api: Api, clock: FrozenClock) -> None:
+def test_lock_doubles_and_ends_at_most_fifteen_minutes_after_the_attacker_stops(
+        api: Api, clock: FrozenClock) -> None:
+    """Attack: guessing as fast as the lock allows, for an hour; then the attacker stops."""
     api.user()
     fail(api, 5)
-    for wait in (60, 120, 240, 480, 900, 900):
-        clock.advance(wait + 1)
+    for wait in (60, 120, 240):  # each try right when the lock ends: the lock doubles
+        clock.advance(wait - 1)
+        assert api.login().status_code == 401
+        clock.advance(1)
         fail(api, 1)
-    clock.advance(899)
-    assert api.login().status_code == 401
-    clock.advance(2)
+    for _ in range(3600 // 60):
+        clock.advance(60)
+        fail(api, 1)  # evaluated only when unlocked; otherwise not counted
+    clock.advance(900)
     assert api.login().status_code == 200
+
+
+def test_a_slow_attacker_cannot_keep_an_account_locked(api: Api, clock: FrozenClock) -> None:
+    """Attack from the report: 9 failures, then one wrong password every 15 minutes kept the
+    account locked for ever. Failures now age out, so the owner gets in between tries."""
+    api.user()
+    fail(api, 5)
+    for wait in (60, 120, 240, 480):
+        clock.advance(wait)
+        fail(api, 1)
+    owner = []
+    for i in range(8):  # two hours: the attacker every 15 minutes, the owner a minute later
+        clock.advance(900 if i == 0 else 840)
+        fail(api, 1)
+        clock.advance(60)
+        owner.append(api.login().status_code)
+    assert 200 in owner, owner
+
+
+def test_a_known_device_gets_the_owner_into_a_locked_account(
+        api: Api, clock: FrozenClock) -> None:
+    """OWASP device cookies: the attacker's failures lock the account for unknown clients
+    only; the owner's device, which logged in before, still gets in."""
+    device = api.user()["device"]
+    assert device and device.startswith("dv1.")
+    fail(api, 9)
+    assert api.login().status_code == 401, "locked for a client without the proof"
+    known = api.client.post("/api/token/", json={
+        "username": "alice", "password": GOOD_PASSWORD, "device": device})
+    assert known.status_code == 200
+    assert known.get_json()["device"] == device
+
+
+def test_device_proofs_are_per_user_signed_and_revocable(api: Api, clock: FrozenClock) -> None:
+    alice = api.user()
+    bob_device = api.user("bob")["device"]
+    fail(api, 5)
+
+    def with_device(device: str, username: str = "alice") -> int:
+        return api.client.post("/api/token/", json={
+            "username": username, "password": GOOD_PASSWORD, "device": device}).status_code
+
+    assert with_device(bob_device) == 401, "bob's proof does not open alice's account"
+    prefix, nonce, signature = alice["device"].split(".")
+    assert with_device(f"{prefix}.{nonce}.{'0' * len(signature)}") == 401, "forged signature"
+    assert api.post("/api/token/revoke-all/", alice["access"]).status_code == 204
+    assert with_device(alice["device"]) == 401, "log out everywhere revokes the device"
+
+
+def test_a_stolen_device_proof_buys_five_guesses_then_dies(api: Api, clock: FrozenClock) -> None:
+    device = api.user()["device"]
+    fail(api, 5)  # the account is locked for clients without a proof
+
+    def guess(password: str) -> int:
+        return api.client.post("/api/token/", json={
+            "username": "alice", "password": password, "device": device}).status_code
+
+    assert [guess(WRONG) for _ in range(5)] == [401] * 5
+    assert guess(GOOD_PASSWORD) == 401, "the proof was revoked by its 5 failures"
 
 
 def test_attempts_while_locked_do_not_extend_the_lock(api: Api, clock: FrozenClock) -> None:
@@ -90,3 +154,28 @@ def test_cli_unlock(api: Api, clock: FrozenClock) -> None:
     assert result.exit_code == 0, result.output
     assert "unlocked alice" in result.output
     assert api.login().status_code == 200
+
+
+def change_password(api: Api, token: str, current: str) -> Any:
+    return api.post("/api/users/me/password/", token, json={
+        "current_password": current, "new_password": "a brand new passphrase 42"})
+
+
+def test_wrong_current_passwords_on_password_change_count_like_failed_logins(
+        api: Api, clock: FrozenClock) -> None:
+    """Attack: a stolen access token used as an unthrottled oracle to guess the password."""
+    token = api.user()["access"]
+    answers = [change_password(api, token, WRONG) for _ in range(5)]
+    assert [a.status_code for a in answers] == [401] * 5
+    assert api.login().status_code == 401, "the guesses locked the account"
+    locked = change_password(api, token, GOOD_PASSWORD)
+    assert locked.status_code == 401, "while locked even the right password is refused"
+    assert locked.get_json() == answers[-1].get_json()
+    with api.client.application.app_context():
+        failures = [e["details"].get("reason") for e in api.services.audit.recent(50)
+                    if e["event"] == "authn_login_fail"
+                    and e["details"].get("purpose") == "password change"]
+    assert failures == ["not evaluated"] + ["password"] * 5
+    assert "authn_login_lock" in events(api)
+    clock.advance(61)
+    assert change_password(api, token, GOOD_PASSWORD).status_code == 204

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from app.identity.contract import UserChanges
 from app.platform.clock import FrozenClock
 from app.seed import SEED_OPERATOR
-from tests.support import Api
-from tests.two_factor_support import enable_2fa, ticket_for, verify_login
+from tests.support import GOOD_PASSWORD, Api, setup_2fa
+from tests.two_factor_support import TwoFactorUser, enable_2fa, ticket_for, verify_login
 
 
 def test_expired_ticket_is_refused(api: Api, clock: FrozenClock) -> None:
@@ -88,3 +92,51 @@ def test_password_step_for_a_2fa_user_gives_no_tokens(api: Api, clock: FrozenClo
     body = api.login().get_json()
     assert set(body) == {"requires_2fa", "login_ticket", "expires_in"}
     assert body["expires_in"] == 300
+
+
+def test_2fa_setup_needs_the_password(api: Api, clock: FrozenClock) -> None:
+    """Attack: with only a stolen access token, enrol the attacker's authenticator (and get
+    the backup codes), locking the owner out of their own account."""
+    stolen = api.user()["access"]
+    assert setup_2fa(api, stolen, password="a guess at the password").status_code == 401
+    assert api.post("/api/users/2fa/setup/", stolen).status_code in (400, 415)
+    assert api.get("/api/users/2fa/status/", stolen).get_json()["enabled"] is False
+    assert setup_2fa(api, stolen).status_code == 200, "the owner, who knows it, can"
+
+
+def _password_change(api: Api, user: TwoFactorUser, clock: FrozenClock) -> None:
+    assert api.post("/api/users/me/password/", user.access, json={
+        "current_password": GOOD_PASSWORD,
+        "new_password": "a brand new passphrase 42"}).status_code == 204
+
+
+def _log_out_everywhere(api: Api, user: TwoFactorUser, clock: FrozenClock) -> None:
+    assert api.post("/api/token/revoke-all/", user.access).status_code == 204
+
+
+def _deactivate_and_reactivate(api: Api, user: TwoFactorUser, clock: FrozenClock) -> None:
+    admin = api.admin()["access"]
+    for active in (False, True):
+        assert api.patch(f"/api/users/{user.id}/", admin,
+                         json={"is_active": active}).status_code == 200
+
+
+def _disable_2fa(api: Api, user: TwoFactorUser, clock: FrozenClock) -> None:
+    assert api.post("/api/users/2fa/disable/", user.access, json={
+        "password": GOOD_PASSWORD, "code": user.code(clock)}).status_code == 204
+
+
+@pytest.mark.parametrize("event", [_password_change, _log_out_everywhere,
+                                   _deactivate_and_reactivate, _disable_2fa])
+def test_a_pending_login_ticket_dies_with_the_owners_security_change(
+        api: Api, clock: FrozenClock, event: Callable[..., None]) -> None:
+    """Attack: someone who has the password sits at the code step with a live ticket; the
+    owner reacts (new password, log out everywhere, an admin deactivates the account for a
+    while, 2FA turned off). The ticket must not survive to finish the login afterwards."""
+    user = enable_2fa(api, clock)
+    ticket = ticket_for(api)
+    event(api, user, clock)
+    clock.advance(30)  # a fresh TOTP step, so only the ticket can be the reason for a refusal
+    late = verify_login(api, ticket, user.code(clock))
+    assert late.status_code == 401
+    assert late.get_json()["type"].endswith("invalid_login_ticket")

@@ -200,3 +200,42 @@ def test_attack_a_flood_of_refused_requests_writes_one_audit_row(limited: AppFac
             and e["details"]["limit"] == "login_ip"]
     assert len(hits) == 1
     assert refused_total() - counted == 25, "the metric still counts every refusal"
+
+
+def test_a_known_device_is_exempt_from_the_per_username_limit_only(
+        limited: AppFactory) -> None:
+    """Attack: exhausting a victim's per-username login budget from many addresses kept the
+    owner out (429 to the right password). Their device proof skips that limit, never the
+    per-IP one."""
+    api = limited(ratelimit_limits={"login_user": "3 per 5 minutes",
+                                    "login_ip": "6 per 5 minutes"})
+    assert api.register().status_code == 201
+    device = login_from(api, "192.0.2.1", password=GOOD_PASSWORD).get_json()["device"]
+    for i in range(3):
+        login_from(api, f"203.0.113.{i}")
+    assert login_from(api, "203.0.113.50", password=GOOD_PASSWORD).status_code == 429
+
+    def owner(ip: str, proof: str) -> Any:
+        return api.client.post("/api/token/", json={
+            "username": "alice", "password": GOOD_PASSWORD, "device": proof},
+            environ_base={"REMOTE_ADDR": ip})
+
+    assert owner("192.0.2.1", device).status_code == 200
+    assert owner("192.0.2.1", device + "x").status_code == 429, "a broken proof is no proof"
+    for _ in range(4):  # the per-IP budget (6) of the owner's address runs out
+        owner("192.0.2.1", device)
+    limited_ip = owner("192.0.2.1", device)
+    assert limited_ip.status_code == 429, "the per-IP limit still applies"
+
+
+def test_password_change_has_its_own_named_limit(limited: AppFactory) -> None:
+    """Attack: guessing the password through the password-change endpoint; the default API
+    limit (300 per minute) was all that stood in the way."""
+    api = limited()
+    token = api.user()["access"]
+    body = {"current_password": WRONG, "new_password": "a brand new passphrase 42"}
+    statuses = [api.post("/api/users/me/password/", token, json=body).status_code
+                for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    hits = [e for e in audit_events(api) if e["event"] == "excess_rate_limit_exceeded"]
+    assert hits and hits[0]["details"]["limit"] == "password_user"

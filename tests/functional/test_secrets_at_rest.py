@@ -17,13 +17,13 @@ from app.platform import logging as shop_logging
 from app.platform.clock import FrozenClock
 from app.platform.db import db
 from tests.conftest import dispose, make_app
-from tests.support import GOOD_PASSWORD, Api
+from tests.support import GOOD_PASSWORD, Api, setup_2fa
 
 
 def full_flow(api: Api, clock: FrozenClock) -> list[str]:
     """Run every 2FA step; returns every secret value the flow handled."""
     user = api.user()
-    secret = api.post("/api/users/2fa/setup/", user["access"]).get_json()["secret"]
+    secret = setup_2fa(api, user["access"]).get_json()["secret"]
     enabled = api.post("/api/users/2fa/verify-setup/", user["access"],
                        json={"code": pyotp.TOTP(secret).at(int(clock.time()))}).get_json()
     codes = enabled["backup_codes"]

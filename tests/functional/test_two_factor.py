@@ -13,7 +13,7 @@ import pytest
 
 from app.identity import backup_codes as backup_module
 from app.platform.clock import FrozenClock
-from tests.support import GOOD_PASSWORD, Api
+from tests.support import GOOD_PASSWORD, Api, setup_2fa
 from tests.two_factor_support import enable_2fa, ticket_for, verify_login
 
 
@@ -29,7 +29,7 @@ def claims(token: str) -> dict[str, Any]:
 
 def test_setup_returns_secret_uri_and_inline_svg_qr(api: Api) -> None:
     user = api.user()
-    body = api.post("/api/users/2fa/setup/", user["access"]).get_json()
+    body = setup_2fa(api, user["access"]).get_json()
     assert re.fullmatch(r"[A-Z2-7]{32}", body["secret"]), "160 bits in base32"
     assert body["otpauth_uri"].startswith("otpauth://totp/")
     assert "alice" in body["otpauth_uri"] and "issuer=" in body["otpauth_uri"]
@@ -53,7 +53,7 @@ def test_activation_returns_ten_grouped_backup_codes_and_status(api: Api,
 def test_activating_2fa_ends_the_other_sessions(api: Api, clock: FrozenClock) -> None:
     user = api.user()
     other = api.login().get_json()
-    secret = api.post("/api/users/2fa/setup/", user["access"]).get_json()["secret"]
+    secret = setup_2fa(api, user["access"]).get_json()["secret"]
     code = pyotp.TOTP(secret).at(int(clock.time()))
     assert api.post("/api/users/2fa/verify-setup/", user["access"],
                     json={"code": code}).status_code == 200
@@ -64,7 +64,7 @@ def test_activating_2fa_ends_the_other_sessions(api: Api, clock: FrozenClock) ->
 def test_setup_again_while_active_is_refused(api: Api, clock: FrozenClock) -> None:
     user = enable_2fa(api, clock)
     session = verify_login(api, ticket_for(api), user.code(clock)).get_json()
-    again = api.post("/api/users/2fa/setup/", session["access"])
+    again = setup_2fa(api, session["access"])
     assert again.status_code == 409
 
 
@@ -197,7 +197,7 @@ def test_disable_needs_password_and_code_then_login_is_one_step(api: Api,
 
 def test_activation_with_a_wrong_code_is_refused(api: Api, clock: FrozenClock) -> None:
     user = api.user()
-    secret = api.post("/api/users/2fa/setup/", user["access"]).get_json()["secret"]
+    secret = setup_2fa(api, user["access"]).get_json()["secret"]
     wrong = f"{(int(pyotp.TOTP(secret).at(int(clock.time()))) + 1) % 1_000_000:06d}"
     answer = api.post("/api/users/2fa/verify-setup/", user["access"], json={"code": wrong})
     assert answer.status_code == 401
@@ -207,14 +207,14 @@ def test_activation_with_a_wrong_code_is_refused(api: Api, clock: FrozenClock) -
 @pytest.mark.parametrize("code", ["12345", "1234567", "12345a", " 123456", "١٢٣٤٥٦"])
 def test_malformed_totp_codes_are_rejected_before_verification(api: Api, code: str) -> None:
     user = api.user()
-    api.post("/api/users/2fa/setup/", user["access"])
+    setup_2fa(api, user["access"])
     answer = api.post("/api/users/2fa/verify-setup/", user["access"], json={"code": code})
     assert answer.status_code == 400
 
 
 def test_integer_code_is_rejected(api: Api) -> None:
     user = api.user()
-    api.post("/api/users/2fa/setup/", user["access"])
+    setup_2fa(api, user["access"])
     answer = api.post("/api/users/2fa/verify-setup/", user["access"], json={"code": 123456})
     assert answer.status_code == 400
 

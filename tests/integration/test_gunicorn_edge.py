@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOST = "shop.example"
-FIELD_KEY_PURPOSES = ("totp", "order_user", "order_user_index")
+FIELD_KEY_PURPOSES = ("totp", "order_user", "order_user_index", "device_proof")
 
 
 def free_port() -> int:

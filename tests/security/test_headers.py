@@ -37,7 +37,7 @@ def test_docs_page_styles_carry_the_csp_nonce(api: Api) -> None:
 @pytest.fixture
 def production(settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
     keys = {f"FIELD_KEYS_{p.upper()}": format_keys([new_key()])
-            for p in ("totp", "order_user", "order_user_index")}
+            for p in ("totp", "order_user", "order_user_index", "device_proof")}
     prod = dataclasses.replace(settings, profile="production", extra={**settings.extra, **keys})
     app = make_app(prod, clock)
     yield app

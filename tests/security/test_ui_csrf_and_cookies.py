@@ -104,7 +104,7 @@ def test_attack_csrf_token_of_another_session_is_refused(app: Flask, services: S
 @pytest.fixture
 def production(settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
     keys = {f"FIELD_KEYS_{p.upper()}": format_keys([new_key()])
-            for p in ("totp", "order_user", "order_user_index")}
+            for p in ("totp", "order_user", "order_user_index", "device_proof")}
     prod = dataclasses.replace(settings, profile="production", extra={**settings.extra, **keys})
     app = make_app(prod, clock)
     yield app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import pytest
 
@@ -96,3 +97,16 @@ def test_unknown_user_costs_exactly_one_hash(monkeypatch: pytest.MonkeyPatch) ->
     calls = count_password_hashes(monkeypatch)
     assert not hasher.verify("whatever", None)
     assert calls == [1_000]
+
+
+def test_no_password_hash_inside_a_write_transaction(app: Any) -> None:
+    """A PBKDF2 hash inside a write transaction held SQLite's write lock for its whole
+    duration: every writer of the shop waited behind each password attempt."""
+    from app.identity.passwords import PasswordHasher
+    from app.platform.db import unit_of_work
+
+    hasher = PasswordHasher(1_000)
+    with unit_of_work("identity", readonly=True):
+        hasher.hash("allowed while only reading")
+    with unit_of_work("identity"), pytest.raises(RuntimeError, match="write transaction"):
+        hasher.hash("refused while writing")

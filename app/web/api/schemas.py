@@ -64,6 +64,11 @@ class PasswordChangeIn(Strict):
 class LoginIn(Strict):
     username: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
+    device: str | None = Field(
+        default=None, max_length=200,
+        description="Device proof from an earlier successful login on this device or client "
+        "(OWASP device cookie): exempts the attempt from the per-username lockout and rate "
+        "limit, not from the per-IP ones")
 
 
 class TokenPairOut(BaseModel):
@@ -88,6 +93,9 @@ class LoginOut(BaseModel):
     expires_in: int
     requires_2fa: bool | None = None
     login_ticket: str | None = None
+    device: str | None = Field(
+        default=None, description="This device's proof of a successful login: keep it and "
+        "send it with later logins")
 
 
 class RefreshIn(Strict):
@@ -163,6 +171,14 @@ class VerifyLoginIn(Strict):
 class VerifyLoginOut(TokenPairOut):
     backup_codes_remaining: int | None = Field(
         default=None, description="Set when a backup code was used: how many are left")
+    device: str | None = Field(
+        default=None, description="This device's proof of a successful login (see login)")
+
+
+class PasswordIn(Strict):
+    """Re-authentication: the caller's current password."""
+
+    password: str = Field(min_length=1, max_length=1024)
 
 
 class PasswordAndCodeIn(Strict):

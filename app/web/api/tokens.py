@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from spectree import Response as Resp
 
 from app.bootstrap import Services
@@ -21,7 +21,7 @@ PUBLIC_CACHE = "public, max-age=300"
 
 def login_payload(result: LoginResult) -> dict[str, object]:
     if result.tokens is not None:
-        return asdict(result.tokens)
+        return {**asdict(result.tokens), "device": result.device_token}
     return {"requires_2fa": True, "login_ticket": result.login_ticket,
             "expires_in": result.expires_in}
 
@@ -31,15 +31,24 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
     identity = services.identity
     limits = guards.limits
 
+    def known_device() -> bool:
+        """A valid device proof for the username skips the per-username limit (OWASP)."""
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            return False
+        username, device = data.get("username"), data.get("device")
+        return isinstance(username, str) and isinstance(device, str) \
+            and 0 < len(device) <= 200 and identity.device_trusted(username[:254], device)
+
     @bp.post("/api/token/")
     @limits.named("login_ip")
-    @limits.named("login_user", json_field("username"))
+    @limits.named("login_user", json_field("username"), exempt_when=known_device)
     @spec.validate(json=s.LoginIn, resp=Resp(HTTP_200=s.LoginOut, HTTP_401=s.Problem,
                                              HTTP_429=s.Problem),
                    tags=["tokens"])
     def login() -> Response:
         data = body()
-        result = identity.login(data.username, data.password)
+        result = identity.login(data.username, data.password, data.device)
         return json_response(login_payload(result), cache="no-store")
 
     @bp.post("/api/token/refresh/")

@@ -60,14 +60,19 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
         payload: dict[str, object] = asdict(result.tokens)
         if result.backup_codes_remaining is not None:
             payload["backup_codes_remaining"] = result.backup_codes_remaining
+        payload["device"] = result.device_token
         return json_response(payload, cache=NO_STORE)
 
     @bp.post("/api/users/2fa/setup/")
     @guards.authenticated
-    @spec.validate(resp=Resp(HTTP_200=s.TwoFactorSetupOut, HTTP_409=s.Problem), tags=["2fa"],
-                   security=BEARER)
+    @limits.named("password_user", principal_user)  # a wrong password here is a guess
+    @spec.validate(json=s.PasswordIn,
+                   resp=Resp(HTTP_200=s.TwoFactorSetupOut, HTTP_401=s.Problem,
+                             HTTP_409=s.Problem, HTTP_429=s.Problem),
+                   tags=["2fa"], security=BEARER)
     def setup(principal: Principal) -> Response:
-        return json_response(asdict(identity.setup_two_factor(principal.user_id)),
+        """Needs the password: an access token alone must not enrol an authenticator."""
+        return json_response(asdict(identity.setup_two_factor(principal, body().password)),
                              cache=NO_STORE)
 
     @bp.post("/api/users/2fa/verify-setup/")

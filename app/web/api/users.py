@@ -10,6 +10,7 @@ from spectree import Response as Resp
 from app.bootstrap import Services
 from app.identity.contract import UserChanges
 from app.kernel import Principal
+from app.platform.ratelimit import principal_user
 from app.web.api import schemas as s
 from app.web.api.common import body, json_response, page_response, query
 from app.web.api.guards import Guards
@@ -48,7 +49,10 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
 
     @bp.post("/api/users/me/password/")
     @guards.authenticated
-    @spec.validate(json=s.PasswordChangeIn, resp=Resp(HTTP_204=None, HTTP_400=s.Problem),
+    @guards.limits.named("password_user", principal_user)  # a wrong current password is a guess
+    @spec.validate(json=s.PasswordChangeIn,
+                   resp=Resp(HTTP_204=None, HTTP_400=s.Problem, HTTP_401=s.Problem,
+                             HTTP_429=s.Problem),
                    tags=["users"], security=BEARER)
     def change_password(principal: Principal) -> Response:
         data = body()

@@ -80,11 +80,16 @@ def _enrolment(bp: Blueprint, ui: Ui) -> None:
 
     @bp.post("/setup")
     @ui.login_required
+    @limits.named("password_user", per_user)
     def setup(principal: Principal) -> Response:
-        try:
-            started = identity.setup_two_factor(principal.user_id)
+        password = request.form.get("password", "")[:1024]
+        try:  # the password: a stolen session alone must not enrol an authenticator
+            started = identity.setup_two_factor(principal, password)
         except TwoFactorAlreadyEnabled:
             flash("Two-factor authentication is already on.", "info")
+            return redirect(url_for("two_factor.status"), code=303)
+        except InvalidCredentials:
+            flash("The password is not correct.", "error")
             return redirect(url_for("two_factor.status"), code=303)
         return page("two_factor/setup.html", setup=started, form=TotpConfirmForm())
 

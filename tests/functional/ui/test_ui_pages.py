@@ -133,14 +133,19 @@ def test_account_email_password_and_security_events(shopper: Shopper) -> None:
     assert ok.status_code == 303
     page = text_of(shopper.client.get("/account/"))
     assert "new@example.com" in page
-    assert "Password changed" in page and "Failed login attempt" not in page
+    # The wrong current password was a guess at the password: it is shown as one.
+    assert "Password changed" in page and "Failed login attempt" in page
     assert "Logged in" in page
 
 
 def test_two_factor_enrolment_backup_codes_and_login(shopper: Shopper,
                                                      clock: FrozenClock) -> None:
     shopper.register()
-    setup = shopper.form_post("/account/2fa/", "/account/2fa/setup")
+    refused = shopper.form_post("/account/2fa/", "/account/2fa/setup",
+                                {"password": "a guess at the password"}, follow_redirects=True)
+    assert "The password is not correct." in text_of(refused)
+    setup = shopper.form_post("/account/2fa/", "/account/2fa/setup",
+                              {"password": GOOD_PASSWORD})
     html = text_of(setup)
     assert '<svg role="img"' in html
     secret = re.search(r'id="manual-key">([A-Z2-7]+)<', html)
