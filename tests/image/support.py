@@ -27,6 +27,8 @@ SHOP_UID = 10001  # the image's user (deploy/Dockerfile)
 SECRETS = "/run/secrets/shop"
 # Rate-limit counters of this run only: every run registers and logs in from 127.0.0.1.
 RATELIMIT_PREFIX = f"shop-image-{uuid.uuid4().hex[:8]}"
+# Every field-key ring the production profile requires (app/platform/crypto.py purposes).
+FIELD_KEY_PURPOSES = ("totp", "order_user", "order_user_index", "device_proof")
 
 
 def free_port() -> int:
@@ -61,7 +63,7 @@ def make_secrets(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     SigningKeyStore(directory / "jwt-keys", SystemClock(), 3600).ensure(create=True)
     (directory / "secret_key").write_text(secrets.token_urlsafe(48))
-    for purpose in ("totp", "order_user", "order_user_index"):
+    for purpose in FIELD_KEY_PURPOSES:
         (directory / f"field_keys_{purpose}").write_text(format_keys([new_key()]))
     hand_to_shop_user(directory)
     return directory
@@ -104,7 +106,7 @@ def production_env(database_url: str, redis_url: str, *, field_keys: bool = True
         "RATELIMIT_KEY_PREFIX": RATELIMIT_PREFIX, "SHOP_HOSTS": "127.0.0.1,localhost",
     }
     if field_keys:
-        for purpose in ("totp", "order_user", "order_user_index"):
+        for purpose in FIELD_KEY_PURPOSES:
             env[f"FIELD_KEYS_{purpose.upper()}_FILE"] = f"{SECRETS}/field_keys_{purpose}"
     return env
 
