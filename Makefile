@@ -61,6 +61,9 @@ bench: install ## Run the benchmarks (gunicorn on loopback) and print the ratios
 bench-quick: install ## Everyday subset: HTTP scenarios vs hello-world, 3 interleaved rounds (< 2 min)
 	$(BIN)/python -m bench --quick
 
+screenshots: install ## PNG of every shopper page at 1280x800 and 390x844 in screenshots/ (needs chromium)
+	$(BIN)/python -m tests.browser.screenshots
+
 migration: install ## New migration for MODULE (platform|identity|catalog|ordering): make migration MODULE=identity M="what"
 	$(FLASK) db migrate -d migrations/$(MODULE) -m "$(M)"
 
@@ -70,4 +73,4 @@ protos: install ## Regenerate the gRPC code in protos/generated from protos/*.pr
 clean: ## Remove the virtual environment and local instance data
 	rm -rf $(VENV) instance
 
-.PHONY: help install lock setup run test lint bench bench-quick migration protos clean
+.PHONY: help install lock setup run test lint bench bench-quick migration protos clean screenshots

@@ -12,7 +12,8 @@ import sys
 
 from bench.harness import Ratio, environment
 
-SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.flood", "bench.auth_costs",
+SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.ui_pages", "bench.flood",
+             "bench.auth_costs",
              "bench.orders", "bench.transport", "bench.soak"]
 QUICK = ["bench.http_scenarios:quick"]
 

@@ -111,13 +111,13 @@ class ListingCache:
 
     def __init__(self, clock: Clock, ttl: float, size: int = 512) -> None:
         self._clock, self._ttl, self._size = clock, ttl, size
-        self._pages: dict[tuple[Any, ...], tuple[float, Page[ProductView]]] = {}
+        self._pages: dict[tuple[Any, ...], tuple[float, Any]] = {}
 
-    def get(self, key: tuple[Any, ...]) -> Page[ProductView] | None:
+    def get(self, key: tuple[Any, ...]) -> Any | None:
         hit = self._pages.get(key)
         return hit[1] if hit and self._clock.time() - hit[0] < self._ttl else None
 
-    def put(self, key: tuple[Any, ...], page: Page[ProductView]) -> None:
+    def put(self, key: tuple[Any, ...], page: Any) -> None:
         if self._ttl <= 0:
             return
         if len(self._pages) >= self._size:
@@ -196,11 +196,19 @@ class DatabaseCatalogService:
             return to_view(product)
 
     def list_categories(self) -> tuple[CategoryView, ...]:
+        # Kept with the listings (the product list page shows both): same lifetime, same
+        # clearing on every write in this process.
+        cached: tuple[CategoryView, ...] | None = self.listings.get(("categories",))
+        if cached is not None:
+            return cached
         with unit_of_work(BIND, readonly=True) as session:
             rows = session.execute(
                 select(Product.category, func.count()).where(Product.is_active.is_(True))
                 .group_by(Product.category).order_by(Product.category))
-            return tuple(CategoryView(slug=slug, product_count=count) for slug, count in rows)
+            categories = tuple(CategoryView(slug=slug, product_count=count)
+                               for slug, count in rows)
+        self.listings.put(("categories",), categories)
+        return categories
 
     # -- administration -----------------------------------------------------------------
 

@@ -156,10 +156,12 @@ def init_app(app: Flask, html_handler: Any = None) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         status = error.code or 500
-        if page():
-            return html_handler(status, error.description or "")
         headers = dict(error.get_headers()) if status in (405, 429) else {}
         headers.pop("Content-Type", None)
+        if page():
+            response: Response = html_handler(status, error.description or "")
+            response.headers.update(headers)  # Allow on 405
+            return response
         return problem_response(status, error.description or _title(status), headers=headers)
 
     @app.errorhandler(Exception)

@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 from app.bootstrap import Services
 from app.platform.ratelimit import RateLimits
 from app.web.ui import assets, errors
-from app.web.ui.session import CookieNames, UiSession
+from app.web.ui.session import REFRESH_GRACE, CookieNames, UiSession
 from app.web.ui.session import init_app as init_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,8 +66,9 @@ def init_ui(app: Flask, services: Services, limits: RateLimits) -> Ui:
     )
     csrf.init_app(app)
     assets.init_app(app)
+    grace = float(services.settings.extra.get("UI_REFRESH_GRACE_SECONDS", REFRESH_GRACE))
     session = UiSession(services.identity, services.verifier, services.audit,
-                        CookieNames.for_profile(production), services.clock)
+                        CookieNames.for_profile(production), services.clock, grace)
     init_session(app, session)
     limits.html_error = errors.render_error
     app.jinja_env.globals["current_principal"] = session.principal_or_none

@@ -21,13 +21,18 @@ SHORT = "public, max-age=300"
 class Assets:
     def __init__(self, static_folder: str) -> None:
         self.root = Path(static_folder)
+        self._urls: dict[str, str] = {}
 
     @cache  # noqa: B019 - one Assets per app, files do not change while it runs
     def digest(self, filename: str) -> str:
         return hashlib.sha256((self.root / filename).read_bytes()).hexdigest()[:16]
 
     def url(self, filename: str) -> str:
-        return url_for("static", filename=filename, v=self.digest(filename))
+        known = self._urls.get(filename)
+        if known is None:  # one url_for per file and process, not one per page
+            known = self._urls[filename] = url_for("static", filename=filename,
+                                                   v=self.digest(filename))
+        return known
 
     def cache_headers(self, response: Response) -> Response:
         if request.endpoint != "static" or response.status_code not in (200, 304):

@@ -104,3 +104,4 @@ def test_login_next_is_local_only(shopper: Shopper) -> None:
 def test_api_still_refuses_cookie_authentication(shopper: Shopper) -> None:
     shopper.register()
     assert shopper.client.get("/api/users/me/").status_code == 401
+
