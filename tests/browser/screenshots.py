@@ -75,6 +75,8 @@ def _pages(shop: LiveShop, pages: Pages, width: int, height: int) -> None:
     snap("account", "/account/")
     snap("password", "/account/password")
     snap("two-factor-off", "/account/2fa/")
+    snap("account-your-data", "/account/#data-heading")
+    snap("delete-account", "/account/delete")
     _two_factor(pages, snap, width)
     admin_pages(shop, pages, snap)
 
@@ -91,6 +93,7 @@ def _two_factor(pages: Pages, snap: Any, width: int) -> None:
     pages.fill("6-digit code from your app", totp.now())
     pages.press("Turn on two-factor authentication")
     snap("backup-codes")
+    backup = driver.find_element(By.CSS_SELECTOR, ".backup-codes code").text.strip()
     snap("two-factor-on", "/account/2fa/")
     pages.logout()
     pages.login(user, "screenshot pass phrase 1")
@@ -98,6 +101,20 @@ def _two_factor(pages: Pages, snap: Any, width: int) -> None:
     pages.fill("Code", "000000" if totp.at(time.time() + 30) != "000000" else "111111")
     pages.press("Continue")
     snap("login-code-error")
+    pages.fill("Code", totp.at(time.time() + 30))
+    pages.press("Continue")
+    _delete_account(pages, snap, "screenshot pass phrase 1", backup)
+
+
+def _delete_account(pages: Pages, snap: Any, password: str, backup_code: str) -> None:
+    snap("delete-account-2fa", "/account/delete")
+    pages.fill("Password", password)
+    pages.press("Delete my account")
+    snap("delete-account-error")
+    pages.fill("Password", password)
+    pages.fill("Code from your app, or a backup code", backup_code)
+    pages.press("Delete my account")
+    snap("account-deleted")
 
 
 def main() -> int:

@@ -39,6 +39,8 @@ FORMS: list[tuple[str, dict[str, str]]] = [
     ("/account/2fa/backup-codes", {"regen-password": GOOD_PASSWORD, "regen-code": "123456"}),
     ("/account/2fa/disable", {"disable-password": GOOD_PASSWORD, "disable-code": "123456"}),
     ("/account/2fa/backup-codes.txt", {"code": "abcd-efgh-jkmn-pqrs-tvwx"}),
+    ("/account/export", {}),
+    ("/account/delete", {"password": GOOD_PASSWORD}),
 ]
 
 

@@ -4,51 +4,19 @@ the account. The web UI's "download my data" and "delete my account" use the sam
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from dataclasses import asdict
-from datetime import UTC, datetime
-from typing import Any
-
 from flask import Blueprint, Response
 from spectree import Response as Resp
 
 from app.bootstrap import Services
-from app.identity.contract import AccountExport
 from app.kernel import Principal
-from app.ordering.contract import OrderingService, OrderView
+from app.web.account_export import FILENAME, account_document
 from app.web.api import account_schemas as a
 from app.web.api import schemas as s
 from app.web.api.common import json_response
 from app.web.api.guards import Guards
 from app.web.api.openapi import spec, validated_body
-from app.web.api.orders import order_json
 
 BEARER: dict[str, list[str]] = {"bearer": []}
-
-
-def all_orders(ordering: OrderingService, principal: Principal) -> Iterator[OrderView]:
-    """Every order of the caller, page by page (the contract caps a page at 100)."""
-    page = 1
-    while True:
-        batch = ordering.list_orders(principal, page, 100)
-        yield from batch.items
-        if page * batch.page_size >= batch.total:
-            return
-        page += 1
-
-
-def export_json(export: AccountExport, orders: list[OrderView]) -> dict[str, Any]:
-    return {
-        "exported_at": datetime.now(UTC).isoformat(),
-        "profile": asdict(export.user),
-        "two_factor": asdict(export.two_factor),
-        "sessions": [{**asdict(session), "amr": list(session.amr)}
-                     for session in export.sessions],
-        "orders": [order_json(order) for order in orders],
-        "security_events": [{**asdict(event), "details": json.loads(event.details)}
-                            for event in export.security_events],
-    }
 
 
 def blueprint(services: Services, guards: Guards) -> Blueprint:
@@ -63,10 +31,8 @@ def blueprint(services: Services, guards: Guards) -> Blueprint:
     def export(principal: Principal) -> Response:
         """All my data as one JSON document: profile, 2FA state (never secrets), sessions,
         orders with their lines, and my security events."""
-        document = export_json(identity.export_account(principal),
-                               list(all_orders(ordering, principal)))
-        response = json_response(document)
-        response.headers["Content-Disposition"] = 'attachment; filename="my-shop-data.json"'
+        response = json_response(account_document(identity, ordering, principal))
+        response.headers["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
         return response
 
     @bp.delete("/api/users/me/")

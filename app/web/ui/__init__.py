@@ -80,9 +80,9 @@ def init_ui(app: Flask, services: Services, limits: RateLimits) -> Ui:
 
 
 def _register(app: Flask, ui: Ui) -> None:
-    from app.web.ui import account, cart, catalog, orders, profile, two_factor
+    from app.web.ui import account, cart, catalog, data_rights, orders, profile, two_factor
 
-    for flow in (catalog, account, profile, two_factor, cart, orders):
+    for flow in (catalog, account, profile, two_factor, cart, orders, data_rights):
         app.register_blueprint(flow.blueprint(ui))
     from app.web.ui import admin
 
