@@ -1,4 +1,5 @@
-"""The shipped server setup (deploy/gunicorn.conf.py, production profile) over real gunicorn.
+"""The shipped server setups, production profile: Granian (what bin/start serves) and gunicorn
+(deploy/gunicorn.conf.py, kept as the alternative), each as a real server process.
 
 Attacks: a loopback client sends ``X-Forwarded-Proto: https`` (or ``X-Forwarded-Ssl: on``,
 ``X-Forwarded-Protocol: ssl``) over plain HTTP so that the API takes it for HTTPS; and a
@@ -59,17 +60,22 @@ def production_env(tmp_path: Path, signing_pem: bytes, redis_url: str) -> dict[s
     return env
 
 
-@pytest.fixture
-def server(tmp_path: Path, signing_pem: bytes) -> Iterator[int]:
+SERVERS = {
+    "granian": [str(BIN / "python"), "deploy/granian_serve.py", "asgi", "asgi:app"],
+    "gunicorn": [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+}
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def server(request: pytest.FixtureRequest, tmp_path: Path, signing_pem: bytes) -> Iterator[int]:
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("TEST_REDIS_URL is not set: the production profile needs Redis for limits")
     env = production_env(tmp_path, signing_pem, redis_url)
     subprocess.run([str(BIN / "flask"), "--app", "wsgi", "schema", "upgrade"], cwd=ROOT,
                    env=env, check=True, capture_output=True, timeout=120)
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(SERVERS[request.param], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = int(env["PORT"])
     try:
         wait_ready(port, process)
@@ -82,13 +88,13 @@ def server(tmp_path: Path, signing_pem: bytes) -> Iterator[int]:
 def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert process.poll() is None, "gunicorn exited"
+        assert process.poll() is None, "the server exited"
         try:
             if get(port, "/healthz")[0] == 200:
                 return
         except OSError:
             time.sleep(0.2)
-    raise AssertionError("gunicorn did not come up")
+    raise AssertionError("the server did not come up")
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None
@@ -97,7 +103,9 @@ def get(port: int, path: str, headers: dict[str, str] | None = None
     try:
         conn.request("GET", path, headers={"Host": HOST, **(headers or {})})
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        # Header names as the HTTP spec has them: case-insensitive (Granian sends lowercase).
+        return (response.status, {k.title(): v for k, v in response.getheaders()},
+                response.read())
     finally:
         conn.close()
 
