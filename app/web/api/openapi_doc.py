@@ -14,8 +14,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.platform.errors import MACHINE_PREFIXES
-
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -75,9 +73,6 @@ OPERATIONAL: dict[str, dict[str, Any]] = {
 def complete(document: dict[str, Any], *, docs_public: bool) -> dict[str, Any]:
     """A copy of ``document`` with every status and content type the API answers."""
     doc = copy.deepcopy(document)
-    # spectree lists every Flask route; the HTML pages (app/web/ui) are not part of the API.
-    doc["paths"] = {path: ops for path, ops in doc.get("paths", {}).items()
-                    if path.startswith(MACHINE_PREFIXES)}
     doc.setdefault("components", {}).setdefault("schemas", {})["ProblemDetails"] = PROBLEM_SCHEMA
     for path, operations in doc.get("paths", {}).items():
         for method, operation in operations.items():
