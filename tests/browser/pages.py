@@ -54,6 +54,12 @@ class Pages:
         self.fill("Password", password)
         self.press("Create account")
 
+    def start_two_factor(self, password: str = GOOD_PASSWORD) -> None:
+        """Open the 2FA page and start the setup (it asks for the password first)."""
+        self.open("/account/2fa/")
+        self.fill("Your password", password)
+        self.press("Set up two-factor authentication")
+
     def login(self, username: str, password: str = GOOD_PASSWORD) -> None:
         self.open("/login")
         self.fill("Username", username)

@@ -86,8 +86,7 @@ def _two_factor(pages: Pages, snap: Any, width: int) -> None:
     pages.logout()
     user = f"shot{width}"
     pages.register(user, "screenshot pass phrase 1")
-    pages.open("/account/2fa/")
-    pages.press("Set up two-factor authentication")
+    pages.start_two_factor("screenshot pass phrase 1")
     snap("two-factor-setup")
     totp = pyotp.TOTP(driver.find_element(By.ID, "manual-key").text.strip())
     pages.fill("6-digit code from your app", totp.now())

@@ -58,8 +58,7 @@ def test_every_page_has_no_serious_or_critical_violation(shop: LiveShop, browser
     for path in ("/orders/", "/account/", "/account/password", "/account/2fa/"):
         pages.open(path)
         audit(browser, path, found)
-    pages.open("/account/2fa/")
-    pages.press("Set up two-factor authentication")
+    pages.start_two_factor()
     audit(browser, "2fa setup", found)
     secret = browser.find_element(By.ID, "manual-key").text.strip()
     pages.fill("6-digit code from your app", "000000" if pyotp.TOTP(secret).now() != "000000"

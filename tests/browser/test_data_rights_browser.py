@@ -73,8 +73,7 @@ def test_delete_page_has_no_serious_or_critical_violation(shop: LiveShop,
     pages.press("Delete my account")
     audit(browser, "delete account with errors", found)
 
-    pages.open("/account/2fa/")
-    pages.press("Set up two-factor authentication")
+    pages.start_two_factor()
     totp = pyotp.TOTP(browser.find_element(By.ID, "manual-key").text.strip())
     pages.fill("6-digit code from your app", totp.now())
     pages.press("Turn on two-factor authentication")

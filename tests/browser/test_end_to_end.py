@@ -27,8 +27,7 @@ def test_shopper_journey(any_shop: LiveShop, browser: Any) -> None:
     pages.register(username)
     assert pages.path == "/products/" and "Log out" in pages.text
 
-    pages.open("/account/2fa/")
-    pages.press("Set up two-factor authentication")
+    pages.start_two_factor()
     secret = browser.find_element(By.ID, "manual-key").text.strip()
     totp = pyotp.TOTP(secret)
     pages.fill("6-digit code from your app", totp.now())

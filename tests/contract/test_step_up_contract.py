@@ -58,7 +58,7 @@ def test_with_two_factor_on_a_code_is_needed_once(identity: Any, services: Servi
     """Attack: a stolen session with a known password but no second factor; code replay."""
     token, principal = signed_in(identity, services, "grace")
     with call_context.acting_for(token, principal):
-        secret = identity.setup_two_factor(principal.user_id).secret
+        secret = identity.setup_two_factor(principal, PASSWORD).secret
         backup = identity.confirm_two_factor(principal, pyotp.TOTP(secret).at(int(clock.time())))
     clock.advance(30)
     token = identity.verify_login(identity.login("grace", PASSWORD).login_ticket,

@@ -33,8 +33,8 @@ def operator_commands() -> list[tuple[list[str], list[str]]]:
         for span in re.findall(r"`([^`]+)`", first_cell):
             words, options = [], []
             for token in span.split():
-                if token.startswith("--"):
-                    options.append(token)
+                if token.strip("[]").startswith("--"):  # an option, optional ones in [...]
+                    options.append(token.strip("[]"))
                 elif token.islower() and not options:
                     words.append(token)
             found.append((words, options))

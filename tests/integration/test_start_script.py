@@ -166,7 +166,7 @@ def test_outside_development_every_line_is_json_including_the_server_and_grpc_ho
            "RATELIMIT_STORAGE_URI": redis_url, "MODULE_TRANSPORT": "grpc",
            "GRPC_PKI_DIR": str(tmp_path / "pki"), "TRUSTED_PROXY_HOPS": "1",
            **{f"FIELD_KEYS_{p.upper()}": format_keys([new_key()])
-              for p in ("totp", "order_user", "order_user_index")},
+              for p in ("totp", "order_user", "order_user_index", "device_proof")},
            **{f"{m}_GRPC_TARGET": f"127.0.0.1:{free_port()}"
               for m in ("IDENTITY", "CATALOG", "ORDERING")}}
     env.pop("LOG_LEVEL", None)

@@ -8,7 +8,7 @@ import pyotp
 
 from app.platform.clock import FrozenClock
 from tests.admin_support import AdminBrowser, flashed, named
-from tests.support import Api
+from tests.support import GOOD_PASSWORD, Api
 from tests.ui_support import csrf_of, text_of
 
 
@@ -47,7 +47,8 @@ def test_a_role_change_asks_for_step_up_then_carries_on(admin: AdminBrowser, api
 def test_step_up_needs_the_code_when_the_admin_has_2fa(admin: AdminBrowser, api: Api,
                                                        clock: FrozenClock) -> None:
     """Attack: a stolen admin session plus a phished password, without the second factor."""
-    setup = text_of(admin.post("/account/2fa/", "/account/2fa/setup"))
+    setup = text_of(admin.post("/account/2fa/", "/account/2fa/setup",
+                                {"password": GOOD_PASSWORD}))
     secret = re.search(r'id="manual-key">([A-Z2-7]+)<', setup).group(1)  # type: ignore[union-attr]
     confirm = admin.client.post("/account/2fa/confirm", data={
         "csrf_token": csrf_of(setup), "code": pyotp.TOTP(secret).at(int(clock.time()))})

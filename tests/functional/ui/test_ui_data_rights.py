@@ -33,7 +33,8 @@ def delete(shopper: Shopper, **data: str) -> Any:
 
 def enable_2fa(shopper: Shopper, clock: FrozenClock) -> tuple[str, list[str]]:
     """2FA on through the pages; returns the secret and the backup codes."""
-    html = text_of(shopper.form_post("/account/2fa/", "/account/2fa/setup"))
+    html = text_of(shopper.form_post("/account/2fa/", "/account/2fa/setup",
+                                     {"password": GOOD_PASSWORD}))
     secret = re.search(r'id="manual-key">([A-Z2-7]+)<', html)
     assert secret
     done = shopper.client.post("/account/2fa/confirm", data={

@@ -74,11 +74,6 @@ class AdminKit:
         principal: Principal = g.admin
         return principal
 
-    def audit_name(self) -> str:
-        """The administrator as the audit trail names people (a pseudonym, never the id), for
-        the contract methods that still take an actor string."""
-        return self.services.audit.pseudonym(self.principal().user_id)
-
     def context(self) -> dict[str, Any]:
         """Template values for every admin page: the 2FA banner and the step-up time left."""
         principal = self.principal()

@@ -103,11 +103,11 @@ def _sessions(bp: Blueprint, kit: AdminKit) -> None:
 
     @bp.post("/users/<user_id>/unlock")
     def user_unlock(user_id: str) -> Response:
-        changed = identity.unlock(user_id, actor=kit.audit_name())
+        changed = identity.unlock(user_id, actor=kit.principal().user_id)
         return _changed(user_id, "Unlocked." if changed else "The account was not locked.")
 
     @bp.post("/users/<user_id>/sessions/end")
     @kit.step_up
     def user_end_sessions(user_id: str) -> Response:
-        identity.logout_everywhere(user_id, actor=kit.audit_name())
+        identity.logout_everywhere(user_id, actor=kit.principal().user_id)
         return _changed(user_id, "Every session of this user has ended.")
