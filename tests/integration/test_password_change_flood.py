@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ORDERS = 30
-ROUNDS = 5
+ROUNDS = 7
 
 
 class Client:
