@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.bootstrap import Services
 from app.platform.ratelimit import RateLimits
-from app.web.ui import assets, errors
+from app.web.ui import assets, errors, wording
 from app.web.ui.session import REFRESH_GRACE, CookieNames, UiSession
 from app.web.ui.session import init_app as init_session
 
@@ -74,6 +74,7 @@ def init_ui(app: Flask, services: Services, limits: RateLimits) -> Ui:
     app.jinja_env.globals["current_principal"] = session.principal_or_none
     app.jinja_env.globals["wait_text"] = errors.wait_text
     app.jinja_env.globals["shop_name"] = services.settings.shop_name
+    app.jinja_env.filters["counted"] = wording.counted
     ui = Ui(services, session, limits)
     _register(app, ui)
     return ui

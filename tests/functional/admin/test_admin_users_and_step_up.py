@@ -90,6 +90,8 @@ def test_user_list_searches_and_pages_and_the_detail_shows_last_login(
     assert "23 users." in first and "Page 1 of 2" in first, re.findall(r"<p>[^<]*users.</p>", first)
     found = text_of(admin.client.get("/admin/users?search=SHOPPER1"))
     assert "10 users." in found and "shopper15" in found and "shopper20" not in found
+    one = text_of(admin.client.get("/admin/users?search=shopper07"))
+    assert "1 user." in one and "1 users." not in one
     literal = text_of(admin.client.get("/admin/users?search=shopper_"))
     assert "No users match." in literal, "_ is taken literally"
     user = api.user("erin")
