@@ -19,14 +19,8 @@ from flask import Flask
 from app.config import Settings
 from app.platform.clock import FrozenClock
 from tests.conftest import dispose, make_app
+from tests.processes import free_port
 from tests.support import GOOD_PASSWORD, Api
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 METRICS_TOKEN = "readiness-details-" + "k3Jq9vXw2LpZ7tRm" * 2
 

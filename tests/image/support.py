@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import ssl
 import subprocess
 import time
@@ -21,20 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.processes import FIELD_KEY_PURPOSES
+
 ROOT = Path(__file__).resolve().parents[2]
 PODMAN = str(ROOT / "deploy" / "image" / "podman")
 SHOP_UID = 10001  # the image's user (deploy/Dockerfile)
 SECRETS = "/run/secrets/shop"
 # Rate-limit counters of this run only: every run registers and logs in from 127.0.0.1.
 RATELIMIT_PREFIX = f"shop-image-{uuid.uuid4().hex[:8]}"
-# Every field-key ring the production profile requires (app/platform/crypto.py purposes).
-FIELD_KEY_PURPOSES = ("totp", "order_user", "order_user_index", "device_proof")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def podman(*args: str, stdin: str | None = None, check: bool = True,

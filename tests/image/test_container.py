@@ -26,7 +26,6 @@ from tests.image.support import (
     SECRETS,
     Client,
     Container,
-    free_port,
     hand_to_shop_user,
     make_secrets,
     make_tls_certificate,
@@ -34,6 +33,7 @@ from tests.image.support import (
     production_env,
     wait_ready,
 )
+from tests.processes import free_port
 
 IMAGE = os.environ.get("SHOP_IMAGE", "")
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "")

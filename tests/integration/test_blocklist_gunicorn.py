@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_ratelimit_gunicorn_redis import free_port, wait_ready
+from tests.processes import free_port, wait_http_ready
 
 pytestmark = [pytest.mark.slow]
 
@@ -40,7 +40,7 @@ def shop(tmp_path: Path) -> Iterator[tuple[int, Path, dict[str, str]]]:
          "--access-logfile", str(log), "--access-logformat", "%(p)s %(r)s %(s)s", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_ready(port)
+        wait_http_ready(port)
         yield port, log, env
     finally:
         server.terminate()

@@ -12,24 +12,18 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port, wait_http_ready
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 4
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(tmp_path: Path, **extra: str) -> tuple[subprocess.Popen[bytes], int, Path]:
@@ -52,22 +46,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=30)
 
 
-def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "bin/start exited"
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-        finally:
-            conn.close()
-    raise AssertionError("the shop did not come up")
-
-
 def login(port: int, i: int) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     body = json.dumps({"username": f"nobody{i}", "password": "wrong password"})
@@ -81,7 +59,7 @@ def login(port: int, i: int) -> int:
 def test_make_run_enforces_the_login_limit_exactly(tmp_path: Path) -> None:
     process, port, output = start(tmp_path)
     try:
-        wait_ready(port, process)
+        wait_http_ready(port, process, seconds=120)
         # Hashes that take a while keep requests overlapping, so that with two workers both
         # would accept connections (the old default allowed twice the limit here).
         with ThreadPoolExecutor(max_workers=12) as pool:
@@ -96,7 +74,7 @@ def test_make_run_enforces_the_login_limit_exactly(tmp_path: Path) -> None:
 def test_more_workers_on_memory_storage_warn_loudly(tmp_path: Path) -> None:
     process, port, output = start(tmp_path, WEB_CONCURRENCY="2")
     try:
-        wait_ready(port, process)
+        wait_http_ready(port, process, seconds=120)
     finally:
         stop(process)
     text = output.read_text()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,15 +31,10 @@ from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.server import Registration
 from protos.generated import identity_pb2_grpc as pb_grpc
 from tests.grpc_support import client_settings, make_pki
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def host_env(settings: Settings) -> dict[str, str]:

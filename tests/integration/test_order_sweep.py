@@ -31,7 +31,7 @@ from app.platform.clock import FrozenClock
 from app.platform.db import unit_of_work
 from app.platform.locks import Lease, advisory_key
 from tests.conftest import make_app
-from tests.integration.test_ratelimit_gunicorn_redis import free_port, wait_ready
+from tests.processes import free_port, wait_http_ready
 from tests.shop_helpers import add_product, order, stock_of
 from tests.support import GOOD_PASSWORD, Api
 
@@ -119,7 +119,7 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path]]:
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        wait_ready(int(env["PORT"]))
+        wait_http_ready(int(env["PORT"]))
         yield int(env["PORT"]), tmp_path / "shop.sqlite3"
     finally:
         server.terminate()

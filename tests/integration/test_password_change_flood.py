@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_ratelimit_gunicorn_redis import free_port, wait_ready
+from tests.processes import free_port, wait_http_ready
 from tests.support import GOOD_PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -84,7 +84,7 @@ def shop(tmp_path: Path) -> Iterator[Client]:
                                "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        wait_ready(int(env["PORT"]))
+        wait_http_ready(int(env["PORT"]))
         yield Client(int(env["PORT"]))
     finally:
         server.terminate()

@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,17 +22,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port, wait_http_ready
+
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -58,7 +53,7 @@ def shop(tmp_path: Path, redis_url: str) -> Iterator[tuple[int, Path, str]]:
          "--access-logfile", str(log), "--access-logformat", "%(p)s %(r)s %(s)s", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_ready(port)
+        wait_http_ready(port)
         yield port, log, prefix
     finally:
         server.terminate()
@@ -69,21 +64,6 @@ def shop(tmp_path: Path, redis_url: str) -> Iterator[tuple[int, Path, str]]:
         for key in client.scan_iter(match=f"*{prefix}*"):
             client.delete(key)
         client.close()
-
-
-def wait_ready(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-        finally:
-            conn.close()
-    raise AssertionError("gunicorn did not come up")
 
 
 def login(port: int, i: int) -> int:

@@ -13,10 +13,8 @@ from __future__ import annotations
 import http.client
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,19 +24,13 @@ import pytest
 from app.identity.signing import SigningKeyStore
 from app.platform.clock import SystemClock
 from app.platform.crypto import format_keys, new_key
+from tests.processes import FIELD_KEY_PURPOSES, free_port, wait_http_ready
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOST = "shop.example"
-FIELD_KEY_PURPOSES = ("totp", "order_user", "order_user_index", "device_proof")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def production_env(tmp_path: Path, signing_pem: bytes, redis_url: str) -> dict[str, str]:
@@ -78,23 +70,11 @@ def server(request: pytest.FixtureRequest, tmp_path: Path, signing_pem: bytes) -
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = int(env["PORT"])
     try:
-        wait_ready(port, process)
+        wait_http_ready(port, process, headers={"Host": HOST})
         yield port
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited"
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not come up")
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None
