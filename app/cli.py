@@ -13,7 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.bootstrap import Services
+from app.bootstrap import Services, as_operator
 from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
 from app.platform import backup
@@ -312,9 +312,11 @@ def init_app(app: Flask, services: Services) -> None:
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
 
-    keys = keys_group(services.identity)
-    keys.add_command(rotate_field_command(services))
-    groups = [users_group(services.identity), keys, inventory_group(services),
+    # Operator commands send their system principal with the operator certificate.
+    operator = as_operator(services)
+    keys = keys_group(operator.identity)
+    keys.add_command(rotate_field_command(operator))
+    groups = [users_group(operator.identity), keys, inventory_group(operator),
               ips_group(services), *operations_group(), backup_group(services),
               pki_group(services.transport.pki_dir), _grpc_group(services)]
     for group in groups:

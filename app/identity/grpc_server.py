@@ -23,6 +23,8 @@ from protos.generated import identity_pb2_grpc as pb_grpc
 SERVICE = "shop.identity.v1.Identity"
 _VERIFIERS = frozenset({"web", "catalog", "ordering"})  # every module verifies tokens
 _WEB = frozenset({"web"})
+_OPERATOR = frozenset({"operator"})
+_WEB_OR_OPERATOR = _WEB | _OPERATOR
 POLICY = Policy(SERVICE, {
     "EnsureActive": frozenset({"web", "ordering"}),
     "GetUser": frozenset({"web", "ordering"}),
@@ -32,9 +34,11 @@ POLICY = Policy(SERVICE, {
         "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
         "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
-        "Unlock", "ReencryptTotpSecrets", "Lock", "ExportAccount", "EraseAccount",
+        "Unlock", "ReencryptTotpSecrets", "ExportAccount",
         "Reauthenticate", "FindUsers", "UserAccount", "SigningKeys", "DeviceTrusted")},
-}, system={"Lock", "EraseAccount"})
+    # An administrator (web, with a token) or the operator (its own certificate) locks/erases.
+    "Lock": _WEB_OR_OPERATOR, "EraseAccount": _WEB_OR_OPERATOR,
+}, system={"Lock": _OPERATOR, "EraseAccount": _OPERATOR})
 
 
 def _principal() -> Principal:

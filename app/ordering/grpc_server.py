@@ -20,11 +20,16 @@ from protos.generated import ordering_pb2_grpc as pb_grpc
 
 SERVICE = "shop.ordering.v1.Ordering"
 _WEB = frozenset({"web"})
+_OPERATOR = frozenset({"operator"})
+_ERASURE = frozenset({"identity", "operator"})  # identity's erasure saga, an operator
 POLICY = Policy(SERVICE, {
-    name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
-                            "ChangeStatus", "ReencryptUserReferences", "Sweep", "GetCart",
-                            "AddToCart", "SetCartItem", "Checkout")
-} | {"ForgetUser": frozenset({"web", "identity"})}, system={"ForgetUser", "Sweep"})
+    **{name: _WEB for name in ("PlaceOrder", "GetOrder", "ListOrders", "CancelOrder",
+                               "ChangeStatus", "GetCart", "AddToCart", "SetCartItem",
+                               "Checkout")},
+    "ReencryptUserReferences": _WEB | _OPERATOR,
+    # The shop's own sweep runs in the process that hosts ordering; over gRPC only an operator.
+    "Sweep": _OPERATOR, "ForgetUser": _ERASURE,
+}, system={"ForgetUser": _ERASURE, "Sweep": _OPERATOR})
 
 
 def _principal() -> Principal:

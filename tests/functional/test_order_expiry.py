@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from app.bootstrap import Services
+from app.bootstrap import Services, as_operator
 from app.kernel import PermissionDenied, Principal
 from app.ordering.contract import OrderingService, SweepReport
 from app.platform.audit import AuditTrail
@@ -30,7 +30,9 @@ SYSTEM = Principal.system("test-sweep")
 
 
 def web_ordering(app: Flask) -> OrderingService:
-    ordering = app.extensions["shop.services"].ordering
+    """The web shop's ordering contract as an operator command holds it (over gRPC, the sweep
+    is an operator method: the system principal goes with the operator certificate)."""
+    ordering = as_operator(app.extensions["shop.services"]).ordering
     assert ordering is not None
     return ordering  # type: ignore[no-any-return]
 

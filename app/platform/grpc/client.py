@@ -128,6 +128,7 @@ class RemoteModule:
         self._pid: int | None = None
         self._channel: grpc.Channel | None = None
         self._stub: Any = None
+        self._system: RemoteModule | None = None
 
     @property
     def settings(self) -> TransportSettings:
@@ -137,13 +138,27 @@ class RemoteModule:
     def audit(self) -> AuditTrail:
         return self._audit
 
-    def as_caller(self, caller: str) -> RemoteModule:
+    def as_caller(self, caller: str, system_caller: str | None = None) -> RemoteModule:
         """The same remote module (and breaker) called with another module's certificate:
-        an in-process module calls out as itself, so the server authorises what it needs."""
+        an in-process module calls out as itself, so the server authorises what it needs.
+        ``system_caller`` is the certificate its system principals go with (default: the
+        same)."""
+        settings = replace(self._settings, caller=caller, system_caller=system_caller)
         return RemoteModule(module=self.module, service=self.service,
                             stub_class=self._stub_class, idempotent=self._idempotent,
-                            errors=self._errors, settings=replace(self._settings, caller=caller),
+                            errors=self._errors, settings=settings,
                             audit=self._audit, breaker=self.breaker)
+
+    def _sender(self, principal: Principal | None) -> RemoteModule:
+        """This module, or the one that sends a system principal with the certificate trusted
+        to assert it (``GRPC_SYSTEM_CALLER``), made once."""
+        sender = self._settings.system_sender
+        if principal is None or not principal.is_system or sender == self._settings.caller:
+            return self
+        with self._lock:
+            if self._system is None:
+                self._system = self.as_caller(sender)
+            return self._system
 
     def _options(self) -> list[tuple[str, Any]]:
         options: list[tuple[str, Any]] = [
@@ -177,6 +192,9 @@ class RemoteModule:
             if self._channel is not None and self._pid == os.getpid():
                 self._channel.close()
             self._channel = self._stub = None
+            system, self._system = self._system, None
+        if system is not None:
+            system.close()
 
     def metadata(self, principal: Principal | None = None, *,
                  for_user: bool = True) -> list[tuple[str, str]]:
@@ -202,6 +220,9 @@ class RemoteModule:
         current call's user); raises the contract error the remote side raised, or
         Unavailable. ``deadline`` replaces the module's default for a method known to take
         longer (making an RSA-4096 key), so it neither fails nor counts against the breaker."""
+        sender = self._sender(principal)
+        if sender is not self:
+            return sender.call(method, request, principal, deadline)
         self.channel()
         rpc = getattr(self._stub, method)
         # A call made while the breaker is not closed is its half-open trial (or is refused
