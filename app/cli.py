@@ -112,14 +112,14 @@ def keys_group(identity: IdentityService) -> AppGroup:
     @keys.command("rotate-jwt")
     def rotate_jwt() -> None:
         """Make a new signing key; the old one verifies until its tokens expire."""
-        click.echo(f"new active key {identity.rotate_signing_key()}")
+        click.echo(f"new active key {identity.rotate_signing_key(CLI)}")
 
     @keys.command("remove-jwt")
     @click.argument("kid")
     def remove_jwt(kid: str) -> None:
         """Remove a (compromised) key at once: its tokens fail from now on."""
         try:
-            identity.remove_signing_key(kid)
+            identity.remove_signing_key(CLI, kid)
         except ContractError as error:
             raise click.ClickException(error.detail or error.code) from None
         click.echo(f"removed key {kid}")
@@ -130,9 +130,11 @@ def keys_group(identity: IdentityService) -> AppGroup:
 def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
     """Key-ring purpose -> the owning module's contract method that re-encrypts its rows
     under the ring's primary key (returns how many rows changed). One line per purpose."""
-    rotations: dict[str, Callable[[], int]] = {"totp": services.identity.reencrypt_totp_secrets}
-    if services.ordering is not None:
-        rotations["order_user"] = services.ordering.reencrypt_user_references
+    identity, ordering = services.identity, services.ordering
+    rotations: dict[str, Callable[[], int]] = {
+        "totp": lambda: identity.reencrypt_totp_secrets(CLI)}
+    if ordering is not None:
+        rotations["order_user"] = lambda: ordering.reencrypt_user_references(CLI)
     return rotations
 
 
