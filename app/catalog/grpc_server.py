@@ -26,12 +26,15 @@ _WEB = frozenset({"web"})
 _ORDERING = frozenset({"ordering"})
 _OPERATOR = frozenset({"operator"})
 POLICY = Policy(SERVICE, {
-    "ListProducts": _READERS, "GetProduct": _READERS, "ListCategories": _READERS,
+    # Public reads; an operator command may read as the system too (e.g. to find a product).
+    "ListProducts": _READERS | _OPERATOR, "GetProduct": _READERS | _OPERATOR,
+    "ListCategories": _READERS,
     "CreateProduct": _WEB, "UpdateProduct": _WEB, "DeactivateProduct": _WEB,
     # an administrator (web), the operator command and the order sweep
     "ReleaseStale": _WEB | _ORDERING | _OPERATOR,
     "Reserve": _ORDERING, "Confirm": _ORDERING, "Release": _ORDERING,
-}, system={"ReleaseStale": _ORDERING | _OPERATOR,
+}, system={"ListProducts": _OPERATOR, "GetProduct": _OPERATOR,
+           "ReleaseStale": _ORDERING | _OPERATOR,
            "Reserve": _ORDERING, "Confirm": _ORDERING, "Release": _ORDERING})
 
 
