@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from app.catalog import grpc_server as catalog_grpc
@@ -149,13 +149,28 @@ def _forget_orders(ordering: OrderingService) -> Callable[[str], int]:
     return lambda user_id: ordering.forget_user(erasure, user_id)
 
 
-def _calling_as(caller: str, service: Any) -> Any:
-    """A remote client that presents ``caller``'s certificate (sharing the module's breaker);
-    an in-process service as it is."""
+def _calling_as(caller: str, service: Any, system_caller: str | None = None) -> Any:
+    """A remote client that presents ``caller``'s certificate (sharing the module's breaker),
+    and ``system_caller``'s for a system principal (default: the same); an in-process service
+    as it is."""
     if isinstance(service, GrpcIdentityClient | GrpcCatalogClient | GrpcOrderingClient):
         return type(service)(service.remote.settings, service.remote.audit,
-                             remote=service.remote.as_caller(caller))
+                             remote=service.remote.as_caller(caller, system_caller))
     return service
+
+
+OPERATOR = "operator"
+
+
+def as_operator(services: Services) -> Services:
+    """The services of an operator command: calls for a user go as before, a system principal
+    (``Principal.system("cli")``) goes with the ``operator`` certificate, the one the hosts
+    trust to assert it for operator methods (erase, lock, sweep...). The web certificate
+    cannot, so whoever holds the web tier's key cannot act as the operator."""
+    caller = services.transport.caller
+    return replace(services, identity=_calling_as(caller, services.identity, OPERATOR),
+                   catalog=_calling_as(caller, services.catalog, OPERATOR),
+                   ordering=_calling_as(caller, services.ordering, OPERATOR))
 
 
 def _transport(settings: Settings) -> TransportSettings:
@@ -172,7 +187,7 @@ def _transport(settings: Settings) -> TransportSettings:
             raise ConfigError("GRPC_AUTH=shared-secret needs GRPC_SHARED_SECRET")
     elif transport.any_remote and not settings.is_production:
         # Development: the CA and the certificates appear on first use, like the JWT keys.
-        Pki(transport.pki_dir).ensure([transport.caller, *MODULES])
+        Pki(transport.pki_dir).ensure([transport.caller, *MODULES, OPERATOR])
     elif transport.any_remote:
         _check_certificates(Pki(transport.pki_dir), transport.caller)
     return transport

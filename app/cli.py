@@ -13,7 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.bootstrap import Services
+from app.bootstrap import Services, as_operator
 from app.identity.contract import IdentityService, UserChanges
 from app.kernel import ContractError, Principal
 from app.platform import backup
@@ -112,14 +112,14 @@ def keys_group(identity: IdentityService) -> AppGroup:
     @keys.command("rotate-jwt")
     def rotate_jwt() -> None:
         """Make a new signing key; the old one verifies until its tokens expire."""
-        click.echo(f"new active key {identity.rotate_signing_key()}")
+        click.echo(f"new active key {identity.rotate_signing_key(CLI)}")
 
     @keys.command("remove-jwt")
     @click.argument("kid")
     def remove_jwt(kid: str) -> None:
         """Remove a (compromised) key at once: its tokens fail from now on."""
         try:
-            identity.remove_signing_key(kid)
+            identity.remove_signing_key(CLI, kid)
         except ContractError as error:
             raise click.ClickException(error.detail or error.code) from None
         click.echo(f"removed key {kid}")
@@ -130,9 +130,11 @@ def keys_group(identity: IdentityService) -> AppGroup:
 def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
     """Key-ring purpose -> the owning module's contract method that re-encrypts its rows
     under the ring's primary key (returns how many rows changed). One line per purpose."""
-    rotations: dict[str, Callable[[], int]] = {"totp": services.identity.reencrypt_totp_secrets}
-    if services.ordering is not None:
-        rotations["order_user"] = services.ordering.reencrypt_user_references
+    identity, ordering = services.identity, services.ordering
+    rotations: dict[str, Callable[[], int]] = {
+        "totp": lambda: identity.reencrypt_totp_secrets(CLI)}
+    if ordering is not None:
+        rotations["order_user"] = lambda: ordering.reencrypt_user_references(CLI)
     return rotations
 
 
@@ -173,7 +175,8 @@ def inventory_group(services: Services) -> AppGroup:
     def release_stale(older_than: int) -> None:
         """Give back the stock of reservations whose order never completed."""
         assert services.catalog is not None
-        click.echo(f"released {services.catalog.release_stale(older_than)} reservations")
+        released = services.catalog.release_stale(CLI, older_than)
+        click.echo(f"released {released} reservations")
 
     return inventory
 
@@ -312,9 +315,11 @@ def init_app(app: Flask, services: Services) -> None:
         for username, password in creds.items():
             click.echo(f"  {username:<8} {password}")
 
-    keys = keys_group(services.identity)
-    keys.add_command(rotate_field_command(services))
-    groups = [users_group(services.identity), keys, inventory_group(services),
+    # Operator commands send their system principal with the operator certificate.
+    operator = as_operator(services)
+    keys = keys_group(operator.identity)
+    keys.add_command(rotate_field_command(operator))
+    groups = [users_group(operator.identity), keys, inventory_group(operator),
               ips_group(services), *operations_group(), backup_group(services),
               pki_group(services.transport.pki_dir), _grpc_group(services)]
     for group in groups:

@@ -5,7 +5,7 @@ Contracts import this module and nothing else from the project. It holds no beha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Generic, TypeVar
 
 T = TypeVar("T")
@@ -63,7 +63,12 @@ SYSTEM_ROLE = "system"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the verified claims of an access token."""
+    """Who is calling: the verified claims of an access token.
+
+    ``token`` is the raw access token the principal was verified from: a remote call made for
+    this principal sends it (and nothing else) so the receiving host can verify it again. It
+    stays out of ``repr`` and equality. System principals and principals made by hand have none.
+    """
 
     user_id: str
     role: str
@@ -72,6 +77,7 @@ class Principal:
     issued_at: int
     expires_at: int
     amr: tuple[str, ...] = ()
+    token: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_admin(self) -> bool:

@@ -14,7 +14,7 @@ from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.pki import Pki
 from app.platform.grpc.settings import TransportSettings
 
-PARTIES = ("identity", "catalog", "ordering", "web")
+PARTIES = ("identity", "catalog", "ordering", "web", "operator")
 
 
 def make_pki(directory: Path) -> Pki:

@@ -353,9 +353,10 @@ class IdentityService(Protocol):
         """
         ...
 
-    def reencrypt_totp_secrets(self) -> int:
-        """Operator: re-encrypt every stored TOTP secret under the totp ring's primary key;
-        returns how many changed. Idempotent (values already under the primary are kept)."""
+    def reencrypt_totp_secrets(self, principal: Principal | None) -> int:
+        """Operator (an administrator or the system): re-encrypt every stored TOTP secret
+        under the totp ring's primary key; returns how many changed. Idempotent (values
+        already under the primary are kept)."""
         ...
 
     def refresh(self, refresh_token: str) -> TokenPair:
@@ -418,10 +419,12 @@ class IdentityService(Protocol):
         """Entries of the revocation feed after ``cursor`` (0 = every entry still in force)."""
         ...
 
-    def rotate_signing_key(self) -> str:
-        """Operator: make a new active signing key; returns its kid."""
+    def rotate_signing_key(self, principal: Principal | None) -> str:
+        """Operator (an administrator or the system): make a new active signing key;
+        returns its kid."""
         ...
 
-    def remove_signing_key(self, kid: str) -> None:
-        """Operator: drop a key at once; tokens it signed fail everywhere within seconds."""
+    def remove_signing_key(self, principal: Principal | None, kid: str) -> None:
+        """Operator (an administrator or the system): drop a key at once; tokens it signed
+        fail everywhere within seconds."""
         ...

@@ -1,8 +1,9 @@
 """``IdentityService`` over gRPC: the same contract, the same errors, as the in-process service.
 
-Methods that act for a user send the caller's access token (the principal argument is what
-the token says; the server uses the token's). Idempotent methods (reads, logout, key reads)
-are retried by gRPC's retry policy; commands such as register, login and refresh never are.
+Methods that act for someone send the token of the principal they are given (a system
+principal by name); the server verifies it again and passes the principal to the service.
+Idempotent methods (reads, logout, key reads) are retried by gRPC's retry policy; commands
+such as register, login and refresh never are.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ class GrpcIdentityClient:
             module="identity", service=SERVICE, stub_class=pb_grpc.IdentityStub,
             idempotent=IDEMPOTENT, errors=ERRORS, settings=settings, audit=audit)
 
-    def _call(self, method: str, request: Any) -> Any:
-        return self.remote.call(method, request)
+    def _call(self, method: str, request: Any, principal: Principal | None = None) -> Any:
+        return self.remote.call(method, request, principal)
 
     def register(self, username: str, email: str, password: str) -> UserView:
         reply = self._call("Register", pb.RegisterRequest(username=username, email=email,
@@ -74,7 +75,7 @@ class GrpcIdentityClient:
     def change_password(self, principal: Principal, current: str, new: str) -> None:
         request = pb.ChangePasswordRequest(current=current)
         setattr(request, "new", new)  # noqa: B010 - "new" is a proto field, fine as an attribute
-        self._call("ChangePassword", request)
+        self._call("ChangePassword", request, principal)
 
     def login(self, username: str, password: str, device: str | None = None) -> LoginResult:
         request = pb.LoginRequest(username=username, password=password)
@@ -92,7 +93,7 @@ class GrpcIdentityClient:
 
     def logout(self, principal: Principal, refresh_token: str | None) -> None:
         self._call("Logout", pb.LogoutRequest(refresh_token=refresh_token)
-                   if refresh_token is not None else pb.LogoutRequest())
+                   if refresh_token is not None else pb.LogoutRequest(), principal)
 
     def logout_everywhere(self, user_id: str, actor: str | None = None) -> None:
         request = pb.LogoutEverywhereRequest(user_id=user_id)
@@ -107,15 +108,16 @@ class GrpcIdentityClient:
     def find_users(self, principal: Principal, search: str, page: int,
                    page_size: int) -> Page[UserView]:
         reply = self._call("FindUsers", pb.FindUsersRequest(search=search, page=page,
-                                                            page_size=page_size))
+                                                            page_size=page_size),
+                           principal)
         return codec.page_from_pb(reply)
 
     def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
         return codec.account_from_pb(self._call("UserAccount",
-                                                pb.UserIdRequest(user_id=user_id)))
+                                                pb.UserIdRequest(user_id=user_id), principal))
 
     def signing_keys(self, principal: Principal) -> tuple[SigningKeyView, ...]:
-        reply = self._call("SigningKeys", pb.Empty())
+        reply = self._call("SigningKeys", pb.Empty(), principal)
         return tuple(codec.signing_key_from_pb(k) for k in reply.keys)
 
     def admin_update_user(self, admin: Principal, user_id: str,
@@ -125,7 +127,7 @@ class GrpcIdentityClient:
             request.role = changes.role
         if changes.is_active is not None:
             request.is_active = changes.is_active
-        return codec.user_from_pb(self._call("AdminUpdateUser", request))
+        return codec.user_from_pb(self._call("AdminUpdateUser", request, admin))
 
     def public_key(self) -> PublicKey:
         return codec.key_from_pb(self._call("PublicKey", pb.Empty()))
@@ -137,33 +139,36 @@ class GrpcIdentityClient:
         reply = self._call("RevocationsSince", pb.RevocationsRequest(cursor=cursor))
         return [codec.revocation_from_pb(e) for e in reply.entries]
 
-    def rotate_signing_key(self) -> str:
-        return str(self.remote.call("RotateSigningKey", pb.Empty(), deadline=KEY_DEADLINE).kid)
+    def rotate_signing_key(self, principal: Principal | None) -> str:
+        return str(self.remote.call("RotateSigningKey", pb.Empty(), principal,
+                                    deadline=KEY_DEADLINE).kid)
 
-    def remove_signing_key(self, kid: str) -> None:
+    def remove_signing_key(self, principal: Principal | None, kid: str) -> None:
         # Removing the active key makes a new one first.
-        self.remote.call("RemoveSigningKey", pb.KeyId(kid=kid), deadline=KEY_DEADLINE)
+        self.remote.call("RemoveSigningKey", pb.KeyId(kid=kid), principal, deadline=KEY_DEADLINE)
 
     def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
-        reply = self._call("SetupTwoFactor", pb.PasswordRequest(password=password))
+        reply = self._call("SetupTwoFactor", pb.PasswordRequest(password=password), principal)
         return TwoFactorSetup(secret=reply.secret, otpauth_uri=reply.otpauth_uri,
                               qr_svg=reply.qr_svg)
 
     def confirm_two_factor(self, principal: Principal, code: str) -> BackupCodes:
-        reply = self._call("ConfirmTwoFactor", pb.CodeRequest(code=code))
+        reply = self._call("ConfirmTwoFactor", pb.CodeRequest(code=code), principal)
         return BackupCodes(codes=tuple(reply.codes))
 
     def disable_two_factor(self, principal: Principal, password: str, code: str) -> None:
-        self._call("DisableTwoFactor", pb.PasswordCodeRequest(password=password, code=code))
+        self._call("DisableTwoFactor", pb.PasswordCodeRequest(password=password, code=code),
+                   principal)
 
     def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
-        reply = self._call("Reauthenticate", pb.PasswordCodeRequest(password=password, code=code))
+        reply = self._call("Reauthenticate", pb.PasswordCodeRequest(password=password, code=code),
+                           principal)
         return int(reply.verified_at)
 
     def regenerate_backup_codes(self, principal: Principal, password: str,
                                 code: str) -> BackupCodes:
         reply = self._call("RegenerateBackupCodes",
-                           pb.PasswordCodeRequest(password=password, code=code))
+                           pb.PasswordCodeRequest(password=password, code=code), principal)
         return BackupCodes(codes=tuple(reply.codes))
 
     def two_factor_status(self, user_id: str) -> TwoFactorStatus:
@@ -192,7 +197,7 @@ class GrpcIdentityClient:
         return bool(reply.changed)
 
     def export_account(self, principal: Principal) -> AccountExport:
-        return codec.export_from_pb(self._call("ExportAccount", pb.Empty()))
+        return codec.export_from_pb(self._call("ExportAccount", pb.Empty(), principal))
 
     def erase_account(self, principal: Principal, user_id: str, password: str,
                       code: str) -> ErasedAccount:
@@ -200,5 +205,5 @@ class GrpcIdentityClient:
             user_id=user_id, password=password, code=code), principal=principal)
         return ErasedAccount(user_id=reply.user_id, orders_unlinked=reply.orders_unlinked)
 
-    def reencrypt_totp_secrets(self) -> int:
-        return int(self._call("ReencryptTotpSecrets", pb.Empty()).count)
+    def reencrypt_totp_secrets(self, principal: Principal | None) -> int:
+        return int(self._call("ReencryptTotpSecrets", pb.Empty(), principal).count)

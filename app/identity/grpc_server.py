@@ -14,7 +14,7 @@ import grpc
 
 from app.identity import grpc_codec as codec
 from app.identity.contract import IdentityService, UserChanges
-from app.kernel import PermissionDenied, Principal, Unauthenticated
+from app.kernel import Principal, Unauthenticated
 from app.platform import call_context
 from app.platform.grpc.server import Policy, Registration
 from protos.generated import identity_pb2 as pb
@@ -23,18 +23,25 @@ from protos.generated import identity_pb2_grpc as pb_grpc
 SERVICE = "shop.identity.v1.Identity"
 _VERIFIERS = frozenset({"web", "catalog", "ordering"})  # every module verifies tokens
 _WEB = frozenset({"web"})
+_OPERATOR = frozenset({"operator"})
+_WEB_OR_OPERATOR = _WEB | _OPERATOR
+# An administrator (web, with a token) or an operator command (its own certificate, asserting
+# a system principal) may call these; no other certificate may assert the system principal.
+_OPERATOR_METHODS = ("Lock", "EraseAccount", "RotateSigningKey", "RemoveSigningKey",
+                     "ReencryptTotpSecrets")
 POLICY = Policy(SERVICE, {
     "EnsureActive": frozenset({"web", "ordering"}),
     "GetUser": frozenset({"web", "ordering"}),
     "PublicKey": _VERIFIERS, "Jwks": _VERIFIERS, "RevocationsSince": _VERIFIERS,
     **{name: _WEB for name in (
         "Register", "UpdateEmail", "ChangePassword", "Login", "Refresh", "Logout",
-        "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "RotateSigningKey",
-        "RemoveSigningKey", "SetupTwoFactor", "ConfirmTwoFactor", "DisableTwoFactor",
+        "LogoutEverywhere", "ListUsers", "AdminUpdateUser", "SetupTwoFactor",
+        "ConfirmTwoFactor", "DisableTwoFactor",
         "RegenerateBackupCodes", "TwoFactorStatus", "VerifyLogin", "LoginTicketOwner",
-        "Unlock", "ReencryptTotpSecrets", "Lock", "ExportAccount", "EraseAccount",
+        "Unlock", "ExportAccount",
         "Reauthenticate", "FindUsers", "UserAccount", "SigningKeys", "DeviceTrusted")},
-}, system={"Lock", "EraseAccount"})
+    **{name: _WEB_OR_OPERATOR for name in _OPERATOR_METHODS},
+}, system={name: _OPERATOR for name in _OPERATOR_METHODS})
 
 
 def _principal() -> Principal:
@@ -114,12 +121,10 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         return pb.Revocations(entries=[codec.revocation_to_pb(e) for e in entries])
 
     def RotateSigningKey(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
-        _admin()
-        return pb.KeyId(kid=self._s.rotate_signing_key())
+        return pb.KeyId(kid=self._s.rotate_signing_key(call_context.principal()))
 
     def RemoveSigningKey(self, req: pb.KeyId, ctx: grpc.ServicerContext) -> Any:
-        _admin()
-        self._s.remove_signing_key(req.kid)
+        self._s.remove_signing_key(call_context.principal(), req.kid)
         return pb.Empty()
 
     def SetupTwoFactor(self, req: pb.PasswordRequest, ctx: grpc.ServicerContext) -> Any:
@@ -175,13 +180,7 @@ class IdentityServicer(pb_grpc.IdentityServicer):
         return pb.ErasedAccount(user_id=erased.user_id, orders_unlinked=erased.orders_unlinked)
 
     def ReencryptTotpSecrets(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
-        _admin()
-        return pb.Count(count=self._s.reencrypt_totp_secrets())
-
-
-def _admin() -> None:
-    if not _principal().is_admin:
-        raise PermissionDenied("Key management needs an administrator.")
+        return pb.Count(count=self._s.reencrypt_totp_secrets(call_context.principal()))
 
 
 def registration(service: IdentityService) -> Registration:

@@ -46,6 +46,7 @@ from app.identity.two_factor import TwoFactorManager
 from app.identity.views import to_view
 from app.kernel import InvalidInput, NotFound, Page, PermissionDenied, Principal, Revocation
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
+from app.platform.authz import require_admin_or_system
 from app.platform.clock import Clock, utc
 from app.platform.db import reading, unit_of_work
 
@@ -349,7 +350,8 @@ class DatabaseIdentityService:
                       code: str) -> ErasedAccount:
         return self.lifecycle.erase(principal, user_id, password, code)
 
-    def reencrypt_totp_secrets(self) -> int:
+    def reencrypt_totp_secrets(self, principal: Principal | None) -> int:
+        require_admin_or_system(principal)
         return self.two_factor.reencrypt()
 
     def unlock(self, user_id: str, actor: str) -> bool:
@@ -456,12 +458,14 @@ class DatabaseIdentityService:
         with unit_of_work(BIND, readonly=True) as session:
             return self.issuer.revocations_since(session, cursor)
 
-    def rotate_signing_key(self) -> str:
+    def rotate_signing_key(self, principal: Principal | None) -> str:
+        require_admin_or_system(principal)
         kid = self.keys.rotate()
         self.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=kid, key="jwt")
         return kid
 
-    def remove_signing_key(self, kid: str) -> None:
+    def remove_signing_key(self, principal: Principal | None, kid: str) -> None:
+        require_admin_or_system(principal)
         try:
             self.keys.remove(kid)
         except KeyStoreError as exc:

@@ -235,7 +235,7 @@ class AccessTokenValidator(JWTBearerTokenValidator):
             token.validate(now=int(self.clock.time()), leeway=self.leeway)
             if not all(isinstance(token.get(k), int) for k in ("exp", "iat", "nbf")):
                 raise InvalidTokenError()
-            principal = to_principal(token)
+            principal = to_principal(token, raw=token.params["raw"])
         except (JoseError, ValueError, TypeError, Unauthenticated) as exc:
             raise InvalidTokenError() from exc
         token.params["principal"] = principal
@@ -266,7 +266,9 @@ def principal_of(claims: JWTAccessTokenClaims) -> Principal:
     return principal
 
 
-def to_principal(claims: dict[str, Any]) -> Principal:
+def to_principal(claims: dict[str, Any], raw: str | None = None) -> Principal:
+    """The principal of verified ``claims``; ``raw`` is the token they came from, carried on
+    so a remote call made for this principal sends exactly that token."""
     amr = claims.get("amr") or []
     if not isinstance(amr, list) or not all(isinstance(a, str) for a in amr):
         raise Unauthenticated("The access token is invalid or expired.")
@@ -276,7 +278,7 @@ def to_principal(claims: dict[str, Any]) -> Principal:
         raise Unauthenticated("The access token is invalid or expired.")
     return Principal(user_id=str(sub), role=str(role), jti=str(jti), session_id=str(sid),
                      issued_at=int(claims["iat"]), expires_at=int(claims["exp"]),
-                     amr=tuple(amr))
+                     amr=tuple(amr), token=raw)
 
 
 def build_verifier(*, jwks_source: Callable[[], dict[str, Any]],

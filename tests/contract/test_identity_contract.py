@@ -17,7 +17,6 @@ from app.identity.contract import (
     WeakPassword,
 )
 from app.kernel import PermissionDenied, Principal
-from app.platform import call_context
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,9 +25,9 @@ def _register(identity: Any, name: str = "alice") -> Any:
     return identity.register(name, f"{name}@example.com", PASSWORD)
 
 
-def _acting(services: Services, token: str) -> tuple[Any, Principal]:
-    principal = services.verifier.verify(token)
-    return call_context.acting_for(token, principal), principal
+def _acting(services: Services, token: str) -> Principal:
+    """The principal the token verifies as (it carries the token to a remote call)."""
+    return services.verifier.verify(token)
 
 
 def test_register_get_and_ensure_active(identity: Any) -> None:
@@ -85,9 +84,8 @@ def test_admin_changes_act_for_the_verified_token(identity: Any, services: Servi
         Principal("operator", "admin", "x", "x", 0, 0), admin.id, UserChanges(role="admin"))
     user = _register(identity, "carol")
     token = identity.login("root", PASSWORD).tokens.access
-    scope, principal = _acting(services, token)
-    with scope:
-        changed = identity.admin_update_user(principal, user.id, UserChanges(is_active=False))
+    principal = _acting(services, token)
+    changed = identity.admin_update_user(principal, user.id, UserChanges(is_active=False))
     assert not changed.is_active
     with pytest.raises(InactiveUser):
         identity.ensure_active(user.id)
@@ -99,8 +97,8 @@ def test_a_user_token_cannot_make_admin_changes(identity: Any, services: Service
     user = _register(identity)
     other = _register(identity, "dave")
     token = identity.login("alice", PASSWORD).tokens.access
-    scope, principal = _acting(services, token)
-    with scope, pytest.raises(PermissionDenied):
+    principal = _acting(services, token)
+    with pytest.raises(PermissionDenied):
         identity.admin_update_user(principal, other.id, UserChanges(role="admin"))
     assert identity.get_user(user.id).role == "user"
 
@@ -108,14 +106,12 @@ def test_a_user_token_cannot_make_admin_changes(identity: Any, services: Service
 def test_change_password_and_logout(identity: Any, services: Services) -> None:
     _register(identity)
     tokens = identity.login("alice", PASSWORD).tokens
-    scope, principal = _acting(services, tokens.access)
-    with scope:
-        with pytest.raises(InvalidCredentials):
-            identity.change_password(principal, "not the password", "another long passphrase")
-        identity.change_password(principal, PASSWORD, "another long passphrase")
+    principal = _acting(services, tokens.access)
+    with pytest.raises(InvalidCredentials):
+        identity.change_password(principal, "not the password", "another long passphrase")
+    identity.change_password(principal, PASSWORD, "another long passphrase")
     tokens = identity.login("alice", "another long passphrase").tokens
-    scope, principal = _acting(services, tokens.access)
-    with scope:
-        identity.logout(principal, tokens.refresh)
+    principal = _acting(services, tokens.access)
+    identity.logout(principal, tokens.refresh)
     with pytest.raises(InvalidRefreshToken):
         identity.refresh(tokens.refresh)

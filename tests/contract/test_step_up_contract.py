@@ -14,22 +14,20 @@ import pytest
 from app.bootstrap import Services
 from app.identity.contract import InvalidCredentials, InvalidTwoFactorCode
 from app.kernel import PermissionDenied, Principal
-from app.platform import call_context
 from app.platform.clock import FrozenClock
 
 PASSWORD = "correct horse battery staple"
 
 
-def signed_in(identity: Any, services: Services, name: str) -> tuple[str, Principal]:
+def signed_in(identity: Any, services: Services, name: str) -> Principal:
+    """The principal of a real login (it carries its access token to a remote call)."""
     identity.register(name, f"{name}@example.com", PASSWORD)
-    token = identity.login(name, PASSWORD).tokens.access
-    return token, services.verifier.verify(token)
+    return services.verifier.verify(identity.login(name, PASSWORD).tokens.access)
 
 
-def step_up(identity: Any, token: str, principal: Principal, password: str,
+def step_up(identity: Any, principal: Principal, password: str,
             code: str = "") -> int:
-    with call_context.acting_for(token, principal):
-        return int(identity.reauthenticate(principal, password, code))
+    return int(identity.reauthenticate(principal, password, code))
 
 
 def step_up_events(services: Services) -> list[dict[str, Any]]:
@@ -38,14 +36,14 @@ def step_up_events(services: Services) -> list[dict[str, Any]]:
 
 def test_the_password_proves_it_and_a_wrong_one_counts_toward_the_lockout(
         identity: Any, services: Services, clock: FrozenClock) -> None:
-    token, principal = signed_in(identity, services, "ada")
-    assert step_up(identity, token, principal, PASSWORD) == int(clock.time())
+    principal = signed_in(identity, services, "ada")
+    assert step_up(identity, principal, PASSWORD) == int(clock.time())
     for _ in range(5):
         with pytest.raises(InvalidCredentials) as caught:
-            step_up(identity, token, principal, "a guessed password")
+            step_up(identity, principal, "a guessed password")
         assert "password" in caught.value.field_errors
     with pytest.raises(InvalidCredentials):
-        step_up(identity, token, principal, PASSWORD)  # locked: the right one fails too
+        step_up(identity, principal, PASSWORD)  # locked: the right one fails too
     events = step_up_events(services)
     assert [e["outcome"] for e in events] == ["failure"] * 6 + ["success"]
     assert events[-1]["actor"] == services.audit.known_pseudonym(principal.user_id)
@@ -56,25 +54,24 @@ def test_the_password_proves_it_and_a_wrong_one_counts_toward_the_lockout(
 def test_with_two_factor_on_a_code_is_needed_once(identity: Any, services: Services,
                                                   clock: FrozenClock) -> None:
     """Attack: a stolen session with a known password but no second factor; code replay."""
-    token, principal = signed_in(identity, services, "grace")
-    with call_context.acting_for(token, principal):
-        secret = identity.setup_two_factor(principal, PASSWORD).secret
-        backup = identity.confirm_two_factor(principal, pyotp.TOTP(secret).at(int(clock.time())))
+    principal = signed_in(identity, services, "grace")
+    secret = identity.setup_two_factor(principal, PASSWORD).secret
+    backup = identity.confirm_two_factor(principal, pyotp.TOTP(secret).at(int(clock.time())))
     clock.advance(30)
     token = identity.verify_login(identity.login("grace", PASSWORD).login_ticket,
                                   pyotp.TOTP(secret).at(int(clock.time()))).tokens.access
     principal = services.verifier.verify(token)
     clock.advance(30)
     with pytest.raises(InvalidTwoFactorCode) as caught:
-        step_up(identity, token, principal, PASSWORD)
+        step_up(identity, principal, PASSWORD)
     assert "code" in caught.value.field_errors
     code = pyotp.TOTP(secret).at(int(clock.time()))
-    assert step_up(identity, token, principal, PASSWORD, code) == int(clock.time())
+    assert step_up(identity, principal, PASSWORD, code) == int(clock.time())
     with pytest.raises(InvalidTwoFactorCode):
-        step_up(identity, token, principal, PASSWORD, code)  # replay of a spent step
-    assert step_up(identity, token, principal, PASSWORD, backup.codes[0]) > 0
+        step_up(identity, principal, PASSWORD, code)  # replay of a spent step
+    assert step_up(identity, principal, PASSWORD, backup.codes[0]) > 0
     with pytest.raises(InvalidTwoFactorCode):
-        step_up(identity, token, principal, PASSWORD, backup.codes[0])  # spent
+        step_up(identity, principal, PASSWORD, backup.codes[0])  # spent
     outcomes = [(e["outcome"], e["details"].get("amr")) for e in step_up_events(services)]
     assert outcomes.count(("success", ["pwd", "otp"])) == 2
 

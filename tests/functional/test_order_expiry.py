@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from app.bootstrap import Services
+from app.bootstrap import Services, as_operator
 from app.kernel import PermissionDenied, Principal
 from app.ordering.contract import OrderingService, SweepReport
 from app.platform.audit import AuditTrail
@@ -30,7 +30,9 @@ SYSTEM = Principal.system("test-sweep")
 
 
 def web_ordering(app: Flask) -> OrderingService:
-    ordering = app.extensions["shop.services"].ordering
+    """The web shop's ordering contract as an operator command holds it (over gRPC, the sweep
+    is an operator method: the system principal goes with the operator certificate)."""
+    ordering = as_operator(app.extensions["shop.services"]).ordering
     assert ordering is not None
     return ordering  # type: ignore[no-any-return]
 
@@ -136,7 +138,7 @@ def test_sweep_prunes_old_idempotency_keys_and_stale_reservations(
     assert order(api, hoarder["access"], (crate, 1), key="k-1").status_code == 201
     with app.app_context():  # a reservation whose order never came (its placer crashed)
         assert services.catalog is not None
-        services.catalog.reserve("abandoned", (ReservationLine(crate, 3),))
+        services.catalog.reserve(SYSTEM, "abandoned", (ReservationLine(crate, 3),))
     assert stock_of(app, services, crate) == 496
     clock.advance(901)
     report = sweep(app)

@@ -13,7 +13,7 @@ from app.catalog.contract import InsufficientStock
 from app.catalog.grpc_client import ERRORS as CATALOG_ERRORS
 from app.catalog.grpc_client import IDEMPOTENT as CATALOG_IDEMPOTENT
 from app.identity.grpc_client import GrpcIdentityClient
-from app.kernel import InternalError, NotFound, Unavailable
+from app.kernel import InternalError, NotFound, Principal, Unavailable
 from app.ordering.grpc_client import IDEMPOTENT as ORDERING_IDEMPOTENT
 from app.platform import call_context
 from app.platform.audit import AuditTrail
@@ -54,10 +54,17 @@ def test_retry_policy_covers_idempotent_methods_only() -> None:
     assert "PlaceOrder" not in ORDERING_IDEMPOTENT
 
 
-def test_the_users_token_and_request_id_travel_in_metadata(client: GrpcIdentityClient) -> None:
-    assert client.remote.metadata() == []
-    with call_context.acting_for("the.token", None):
-        assert ("authorization", "Bearer the.token") in client.remote.metadata()
+def test_only_the_given_principals_token_travels(client: GrpcIdentityClient) -> None:
+    """Nothing for no principal (a public method, a health probe), whatever call is being
+    served; the user's own token; a system principal by name, never with a token."""
+    user = Principal(user_id="u1", role="user", jti="j", session_id="s", issued_at=0,
+                     expires_at=0, token="the.token")
+    served = Principal(user_id="u2", role="admin", jti="k", session_id="t", issued_at=0,
+                       expires_at=0, token="someone.elses")
+    with call_context.acting_for(served):  # the call this process is serving right now
+        assert client.remote.metadata() == []
+        assert client.remote.metadata(user) == [("authorization", "Bearer the.token")]
+        assert client.remote.metadata(Principal.system("cli")) == [("x-shop-system", "cli")]
 
 
 class Failed(grpc.RpcError):
@@ -110,8 +117,8 @@ def test_key_rotation_gets_its_own_longer_deadline(client: GrpcIdentityClient) -
 
     client.remote.channel()
     client.remote._stub = Stub()
-    client.rotate_signing_key()
-    client.remove_signing_key("k1")
+    client.rotate_signing_key(Principal.system("cli"))
+    client.remove_signing_key(Principal.system("cli"), "k1")
     assert seen == {"RotateSigningKey": KEY_DEADLINE, "RemoveSigningKey": KEY_DEADLINE}
     assert client.remote.settings.deadline < KEY_DEADLINE
     client.remote.close()

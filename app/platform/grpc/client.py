@@ -7,8 +7,9 @@
   at most 3 attempts, exponential backoff, on UNAVAILABLE only.
 * One ``ConcurrentBreaker`` per remote module counts UNAVAILABLE, DEADLINE_EXCEEDED and
   INTERNAL only; business errors never trip it. An open breaker answers ``Unavailable`` at once.
-* Metadata: the end user's access token (from the current call or web request), the request id,
-  and in development shared-secret mode the caller's name and the secret.
+* Metadata: the token of the principal the call is made for (and nothing else: never the web
+  request's), or ``x-shop-system`` for a system principal, the request id, and in development
+  shared-secret mode the caller's name and the secret.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.kernel import ContractError, Principal, Unavailable
-from app.platform import call_context
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.grpc.breaker import ConcurrentBreaker
 from app.platform.grpc.credentials import channel_credentials, server_name_option
@@ -94,20 +94,6 @@ def _request_id() -> str:
     return ""
 
 
-def outgoing_token() -> str | None:
-    """The end user's token: the one this call acts for, else the web request's bearer."""
-    token = call_context.access_token()
-    if token:
-        return token
-    from flask import has_request_context, request
-
-    if has_request_context():
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and value:
-            return value.strip()
-    return None
-
-
 class RemoteModule:
     """Calls one remote module's service through its generated stub."""
 
@@ -128,6 +114,7 @@ class RemoteModule:
         self._pid: int | None = None
         self._channel: grpc.Channel | None = None
         self._stub: Any = None
+        self._system: RemoteModule | None = None
 
     @property
     def settings(self) -> TransportSettings:
@@ -137,13 +124,27 @@ class RemoteModule:
     def audit(self) -> AuditTrail:
         return self._audit
 
-    def as_caller(self, caller: str) -> RemoteModule:
+    def as_caller(self, caller: str, system_caller: str | None = None) -> RemoteModule:
         """The same remote module (and breaker) called with another module's certificate:
-        an in-process module calls out as itself, so the server authorises what it needs."""
+        an in-process module calls out as itself, so the server authorises what it needs.
+        ``system_caller`` is the certificate its system principals go with (default: the
+        same)."""
+        settings = replace(self._settings, caller=caller, system_caller=system_caller)
         return RemoteModule(module=self.module, service=self.service,
                             stub_class=self._stub_class, idempotent=self._idempotent,
-                            errors=self._errors, settings=replace(self._settings, caller=caller),
+                            errors=self._errors, settings=settings,
                             audit=self._audit, breaker=self.breaker)
+
+    def _sender(self, principal: Principal | None) -> RemoteModule:
+        """This module, or the one that sends a system principal with the certificate trusted
+        to assert it (``GRPC_SYSTEM_CALLER``), made once."""
+        sender = self._settings.system_sender
+        if principal is None or not principal.is_system or sender == self._settings.caller:
+            return self
+        with self._lock:
+            if self._system is None:
+                self._system = self.as_caller(sender)
+            return self._system
 
     def _options(self) -> list[tuple[str, Any]]:
         options: list[tuple[str, Any]] = [
@@ -177,17 +178,19 @@ class RemoteModule:
             if self._channel is not None and self._pid == os.getpid():
                 self._channel.close()
             self._channel = self._stub = None
+            system, self._system = self._system, None
+        if system is not None:
+            system.close()
 
-    def metadata(self, principal: Principal | None = None, *,
-                 for_user: bool = True) -> list[tuple[str, str]]:
-        """A system principal travels by name (the receiving policy must accept one for the
-        method); anyone else by their access token (none for a health probe)."""
+    def metadata(self, principal: Principal | None = None) -> list[tuple[str, str]]:
+        """A system principal travels by name (the receiving policy must accept one from this
+        certificate for the method); a user by the token they were verified from; no
+        principal (a public method, a health probe) sends neither."""
         pairs: list[tuple[str, str]] = []
-        token = outgoing_token() if for_user else None
         if principal is not None and principal.is_system:
             pairs.append((SYSTEM_KEY, principal.user_id.removeprefix("system:")))
-        elif token:
-            pairs.append(("authorization", f"Bearer {token}"))
+        elif principal is not None and principal.token:
+            pairs.append(("authorization", f"Bearer {principal.token}"))
         request_id = _request_id()
         if request_id:
             pairs.append((REQUEST_ID_KEY, request_id[:64]))
@@ -198,10 +201,13 @@ class RemoteModule:
 
     def call(self, method: str, request: Any, principal: Principal | None = None,
              deadline: float | None = None) -> Any:
-        """Invoke ``method`` (for ``principal`` when it is a system principal, else for the
-        current call's user); raises the contract error the remote side raised, or
-        Unavailable. ``deadline`` replaces the module's default for a method known to take
-        longer (making an RSA-4096 key), so it neither fails nor counts against the breaker."""
+        """Invoke ``method`` for ``principal`` (None: for nobody); raises the contract error
+        the remote side raised, or Unavailable. ``deadline`` replaces the module's default
+        for a method known to take longer (making an RSA-4096 key), so it neither fails nor
+        counts against the breaker."""
+        sender = self._sender(principal)
+        if sender is not self:
+            return sender.call(method, request, principal, deadline)
         self.channel()
         rpc = getattr(self._stub, method)
         # A call made while the breaker is not closed is its half-open trial (or is refused
@@ -222,9 +228,7 @@ class RemoteModule:
         stub = health_pb2_grpc.HealthStub(self.channel())
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=self.service),
-                               # A probe acts for nobody: a bearer value on the request that
-                               # asked (/readyz) must not make the host refuse the probe.
-                               timeout=timeout, metadata=self.metadata(for_user=False))
+                               timeout=timeout, metadata=self.metadata())  # for nobody
         except grpc.RpcError as error:
             return f"UNREACHABLE ({error.code().name})"
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))

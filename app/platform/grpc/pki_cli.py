@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from app.platform.grpc.pki import Pki
 
-PARTIES = ("identity", "catalog", "ordering", "web")
+# Each module, the web process, and the operator (the CLI's system principal: erase, lock...).
+PARTIES = ("identity", "catalog", "ordering", "web", "operator")
 
 
 def pki_group(pki_dir: Path) -> AppGroup:
@@ -19,7 +20,7 @@ def pki_group(pki_dir: Path) -> AppGroup:
     @pki.command("init")
     @click.option("--force", is_flag=True, help="Replace an existing CA (re-issue every cert).")
     def init(force: bool) -> None:
-        """Create the CA and a certificate for every module and the web process."""
+        """Create the CA and a certificate for every module, the web process and the operator."""
         info = store.init(force=force)
         for name in PARTIES:
             if force or not store.cert_path(name).exists():

@@ -5,7 +5,10 @@ the servicer runs, the calling module is identified (by the ``spiffe://shop/<mod
 of its client certificate, or by the development shared secret) and checked against the
 method's allow-list (PERMISSION_DENIED and an ``authz_fail`` audit event otherwise), and the end
 user's access token from the ``authorization`` metadata is verified again with the local
-verifier (UNAUTHENTICATED otherwise). The servicer then runs inside ``scope()`` (the Flask app
+verifier (UNAUTHENTICATED otherwise). A system principal (``x-shop-system``, no token) is
+accepted only from a caller the method's policy names for it (``Policy.system``), so a
+certificate allowed to call a method cannot on that account act as the operator there. The
+servicer then runs inside ``scope()`` (the Flask app
 context, for the database) with the verified principal bound; contract errors become statuses.
 """
 
@@ -15,7 +18,7 @@ import hmac
 from collections.abc import Callable
 from concurrent import futures
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -43,16 +46,24 @@ HEALTH_PREFIX = "/grpc.health.v1.Health/"
 @dataclass(frozen=True)
 class Policy:
     """Which calling modules may call which method of one service (``/pkg.Service/Method``),
-    and which methods accept a system principal (an operator command or a saga step that
-    the calling module runs as ``Principal.system(name)``) instead of a user's token."""
+    and which of them may assert a system principal there (``system``: method -> callers).
+
+    A system principal (``x-shop-system: <name>``, an operator command or a sweep) carries no
+    token, so only the certificate vouches for it: each method names the few callers trusted
+    with it, e.g. ``{"EraseAccount": {"operator"}}``. Any other caller asserting one is refused.
+    """
 
     service: str
     allowed: dict[str, frozenset[str]]
-    system: frozenset[str] | set[str] = frozenset()
+    system: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def allows(self, method: str, caller: str | None) -> bool:
         name = method.rsplit("/", 1)[-1]
         return caller is not None and caller in self.allowed.get(name, frozenset())
+
+    def allows_system(self, method: str, caller: str | None) -> bool:
+        name = method.rsplit("/", 1)[-1]
+        return caller is not None and caller in self.system.get(name, frozenset())
 
 
 def _san_caller(context: grpc.ServicerContext) -> str | None:
@@ -115,30 +126,32 @@ class Gatekeeper(grpc.ServerInterceptor):
                                        transport="grpc")
                     context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                   "This caller may not call this method.")
-                token, principal = self._principal(metadata, context, method)
-                with call_context.acting_for(token, principal):
+                principal = self._principal(metadata, context, method, caller)
+                with call_context.acting_for(principal):
                     return _run(behaviour, request, context, method)
 
         return guarded
 
-    def _system(self, name: str, method: str, context: grpc.ServicerContext) -> Principal:
+    def _system(self, name: str, method: str, caller: str | None,
+                context: grpc.ServicerContext) -> Principal:
         policy = self._policies.get(method[: method.rindex("/") + 1])
-        if policy is None or method.rsplit("/", 1)[-1] not in policy.system or not name:
+        if policy is None or not policy.allows_system(method, caller) or not name:
             self._audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                               actor=f"system:{name[:32]}", target=method, transport="grpc")
+                               actor=f"system:{name[:32]}", target=method, transport="grpc",
+                               caller=caller or "unknown")
             context.abort(grpc.StatusCode.PERMISSION_DENIED,
-                          "This method does not accept a system principal.")
+                          "This caller may not act as the system on this method.")
         principal = Principal.system(name[:32])
         audit_context.bind_context(actor=principal.user_id)
         return principal
 
     def _principal(self, metadata: dict[str, str], context: grpc.ServicerContext,
-                   method: str) -> tuple[str | None, Principal | None]:
+                   method: str, caller: str | None) -> Principal | None:
         header = metadata.get("authorization", "")
         if not header and SYSTEM_KEY in metadata:
-            return None, self._system(metadata[SYSTEM_KEY], method, context)
+            return self._system(metadata[SYSTEM_KEY], method, caller, context)
         if not header:
-            return None, None
+            return None
         scheme, _, token = header.partition(" ")
         try:
             if scheme.lower() != "bearer" or not token:
@@ -151,7 +164,7 @@ class Gatekeeper(grpc.ServerInterceptor):
         except ContractError as error:  # e.g. the key set cannot be fetched: not the caller's fault
             abort_with(context, error)
         audit_context.bind_context(subject=principal.user_id)
-        return token, principal
+        return principal
 
 
 def _run(behaviour: Callable[..., Any], request: Any, context: grpc.ServicerContext,

@@ -5,7 +5,10 @@
 development only; production refuses it); ``GRPC_PKI_DIR`` (default ``<instance>/pki``);
 ``GRPC_DEADLINE_SECONDS`` (default 2); ``GRPC_BREAKER_FAIL_MAX`` (5),
 ``GRPC_BREAKER_RESET_SECONDS`` (30); ``GRPC_CALLER``: the certificate this process calls with
-(``web`` for the web process; a module host calls as its module).
+(``web`` for the web process; a module host calls as its module); ``GRPC_SYSTEM_CALLER``:
+the certificate a system principal is sent with (default: ``GRPC_CALLER``'s). Operator
+commands send theirs with the ``operator`` certificate (``Services.as_operator``), the one
+certificate the hosts trust to assert an operator's system principal.
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ class TransportSettings:
     breaker_fail_max: int = 5
     breaker_reset: float = 30.0
     caller: str = "web"
+    system_caller: str | None = None
+
+    @property
+    def system_sender(self) -> str:
+        """The certificate that sends a system principal."""
+        return self.system_caller or self.caller
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], instance_path: Path) -> TransportSettings:
@@ -59,6 +68,7 @@ class TransportSettings:
             breaker_fail_max=int(env.get("GRPC_BREAKER_FAIL_MAX", "5")),
             breaker_reset=float(env.get("GRPC_BREAKER_RESET_SECONDS", "30")),
             caller=env.get("GRPC_CALLER", "web"),
+            system_caller=env.get("GRPC_SYSTEM_CALLER") or None,
         )
 
     def remote(self, module: str) -> bool:

@@ -32,7 +32,7 @@ def routes(bp: Blueprint, kit: AdminKit) -> None:
     @bp.post("/keys/rotate")
     @kit.step_up
     def key_rotate() -> Response:
-        kid = identity.rotate_signing_key()
+        kid = identity.rotate_signing_key(kit.principal())
         flash(f"New active signing key {kid}. Tokens signed by the old one keep working "
               "until they expire.", "success")
         return redirect(url_for("admin.keys"), code=303)
@@ -57,7 +57,7 @@ def routes(bp: Blueprint, kit: AdminKit) -> None:
             return page("admin/key_remove.html", status=400, key=known[kid], form=form,
                         **kit.context())
         try:
-            identity.remove_signing_key(kid)
+            identity.remove_signing_key(kit.principal(), kid)
         except NotFound as error:
             raise PageNotFound(error.detail) from None
         flash(f"Removed key {kid}: every token it signed stops working now.", "success")
