@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -9,10 +10,13 @@ from flask.cli import AppGroup
 
 from app.platform.grpc.pki import Pki
 
-PARTIES = ("identity", "catalog", "ordering", "web")
+# The web process calls the modules with a certificate of its own.
+WEB = "web"
 
 
-def pki_group(pki_dir: Path) -> AppGroup:
+def pki_group(pki_dir: Path, modules: Iterable[str]) -> AppGroup:
+    """``modules``: every module's name (from the registry); each gets a certificate."""
+    parties = (*modules, WEB)
     pki = AppGroup("pki", help="Development CA and per-module certificates for mutual TLS.")
     store = Pki(pki_dir)
 
@@ -21,7 +25,7 @@ def pki_group(pki_dir: Path) -> AppGroup:
     def init(force: bool) -> None:
         """Create the CA and a certificate for every module and the web process."""
         info = store.init(force=force)
-        for name in PARTIES:
+        for name in parties:
             if force or not store.cert_path(name).exists():
                 store.issue(name)
         click.echo(f"CA {info.subject} valid until {info.not_after:%Y-%m-%d} in {pki_dir}")
