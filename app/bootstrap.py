@@ -1,7 +1,10 @@
 """The composition root: the one place that decides which implementation serves each contract.
 
-Views, the CLI and other modules receive the ``Services`` built here and never construct an
-implementation themselves.
+Every module's contracts are built from the module registry (``app/registry.py``): a gRPC
+client when the module's transport is ``grpc``, else the module's own builder behind the
+in-process boundary. What links modules to each other (the token verifier fed by identity,
+erasure reaching ordering, ordering's sweep) is wired here. Views, the CLI and other modules
+receive the ``Services`` built here and never construct an implementation themselves.
 """
 
 from __future__ import annotations
