@@ -6,30 +6,32 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli
-from app.bootstrap import Services, build_services
+from app.bootstrap import Overrides, Services, build_services
 from app.config import Settings, development_secret
-from app.platform import alerts, errors, headers, http, metrics, ratelimit
+from app.platform import alerts, errors, headers, http, metrics, migrations, ratelimit
 from app.platform import db as database
 from app.platform import logging as shop_logging
 from app.platform.blocking import BlockGate
 from app.platform.clock import Clock
-from app.platform.migrations import migrate
+from app.registry import REGISTRY
 from app.web import init_web
 from app.web.ui.errors import render_error
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               overrides: Overrides | None = None) -> Flask:
+    """The shop. Tests pass a ``clock`` and ``overrides`` (see ``app.bootstrap.Overrides``)."""
     settings = settings or Settings.from_env()
     shop_logging.configure(settings.log_level)
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder="web/templates", static_folder="web/static")
     _configure(app, settings)
-    database.init_app(app, _database_urls(settings))
-    migrate.init_app(app, database.db)
+    engines = database.init_app(app, _database_urls(settings))
+    migrations.init_app(app, REGISTRY.histories)
     with app.app_context():
-        services = build_services(settings, clock)
+        services = build_services(settings, engines, clock, overrides)
     app.extensions["shop.services"] = services
-    errors.init_app(app, render_error)
+    errors.init_app(app, render_error, REGISTRY.http_statuses)
     http.init_app(app, gate=BlockGate(services.blocklist, services.audit, services.clock))
     headers.init_app(app, settings)
     metrics.init_app(app, services.audit, services.verifier, settings.metrics_token)
@@ -65,8 +67,8 @@ def _database_urls(settings: Settings) -> dict[str | None, str]:
     if settings.default_database_url.startswith("sqlite:///"):
         settings.instance_path.mkdir(parents=True, exist_ok=True)
     urls: dict[str | None, str] = {None: settings.default_database_url}
-    for module in database.MODULE_BINDS:
-        urls[module] = settings.database_url_for(module)
+    for bind in REGISTRY.binds:
+        urls[bind] = settings.database_url_for(bind)
     return urls
 
 

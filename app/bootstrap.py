@@ -1,30 +1,24 @@
 """The composition root: the one place that decides which implementation serves each contract.
 
-Views, the CLI and other modules receive the ``Services`` built here and never construct an
-implementation themselves.
+Every module's contracts are built from the module registry (``app/registry.py``): a gRPC
+client when the module's transport is ``grpc``, else the module's own builder behind the
+in-process boundary. What links modules to each other (the token verifier fed by identity,
+erasure reaching ordering, ordering's sweep) is wired here. Views, the CLI and other modules
+receive the ``Services`` built here and never construct an implementation themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from app.catalog import grpc_server as catalog_grpc
 from app.catalog.contract import CatalogService
-from app.catalog.grpc_client import GrpcCatalogClient
-from app.catalog.wiring import build_catalog
 from app.config import ConfigError, Settings
-from app.identity import grpc_server as identity_grpc
 from app.identity.contract import IdentityService
-from app.identity.grpc_client import GrpcIdentityClient
-from app.identity.wiring import build_identity
 from app.kernel import Principal
-from app.ordering import grpc_server as ordering_grpc
 from app.ordering.contract import OrderingService
-from app.ordering.grpc_client import GrpcOrderingClient
-from app.ordering.wiring import build_ordering
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
 from app.platform.audit import AuditTrail
 from app.platform.background import Periodic
@@ -32,12 +26,19 @@ from app.platform.blocklist import Blocklist
 from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
 from app.platform.crypto import KeyRingLoader
+from app.platform.db import Database
 from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.pki import Pki
-from app.platform.grpc.server import Registration
-from app.platform.grpc.settings import MODULES, TransportConfigError, TransportSettings
+from app.platform.grpc.settings import TransportConfigError, TransportSettings
 from app.platform.grpc.status import PeerStatus
+from app.platform.modules import ModuleDeps, ModuleSpec, Registry
 from app.platform.security_stats import SecurityStats
+from app.registry import REGISTRY
+
+T = TypeVar("T")
+# Boundary name -> a function given the real in-process implementation that returns the one to
+# use instead (tests: a double that delegates), still behind the in-process boundary.
+Overrides = Mapping[str, Callable[[Any], Any]]
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Services:
     keyrings: KeyRingLoader
     blocklist: Blocklist
     security: SecurityStats
+    database: Database
+    registry: Registry
     catalog: CatalogService | None = None
     ordering: OrderingService | None = None
     transport: TransportSettings = field(default_factory=TransportSettings)
@@ -58,11 +61,31 @@ class Services:
     peers: PeerStatus | None = None
     # Periodic work this process runs once it serves (gunicorn workers, module hosts).
     background: list[Periodic] = field(default_factory=list)
+    # Every module's contracts by boundary name (in-process boundaries or gRPC clients).
+    boundaries: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, contract: Callable[..., T]) -> T:
+        """The service of ``contract`` (a module's Protocol), however it is reached."""
+        service = _offering(self.registry, self.boundaries, contract)
+        if service is None:
+            raise LookupError(f"no module offers {getattr(contract, '__name__', contract)}")
+        return service
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+def _offering(registry: Registry, services: Mapping[str, Any],
+              contract: Callable[..., T]) -> T | None:
+    for _module, boundary in registry.boundaries():
+        if boundary.contract is contract and boundary.name in services:
+            return cast(T, services[boundary.name])
+    return None
+
+
+def build_services(settings: Settings, database: Database, clock: Clock | None = None,
+                   overrides: Overrides | None = None) -> Services:
+    """Every module's contracts for one app, built from the registry; ``overrides`` lets a
+    test replace an in-process implementation (see ``Overrides``)."""
     clock = clock or SystemClock()
-    audit = AuditTrail(clock)
+    audit = AuditTrail(clock, database)
     keyrings = KeyRingLoader(
         settings.extra, None if settings.is_production else settings.instance_path / "field-keys"
     )
@@ -75,10 +98,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
 
     transport = _transport(settings)
     peers = PeerStatus(transport) if transport.any_remote else None
-    clients = _RemoteClients(transport, audit, peers)
-    identity = clients.identity() or cast(IdentityService, InProcessBoundary(
-        "identity", build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
-                                   on_revoked=on_revoked, erase_hooks=erase_hooks)))
+    boundaries = _Boundaries(transport, audit, peers, database, overrides or {})
+    for module in REGISTRY.modules:
+        boundaries.add(module, ModuleDeps(
+            settings=settings, audit=audit, clock=clock, keyrings=keyrings,
+            contract=boundaries.calling_as(module.name), on_revoked=on_revoked,
+            erase_hooks=erase_hooks))
+    identity = boundaries.get(IdentityService)
     verifier = build_verifier(
         jwks_source=identity.jwks,
         revocation_feed=identity.revocations_since,
@@ -90,23 +116,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         poll_interval=settings.revocation_poll_seconds,
     )
     revoked_hooks.append(verifier.revocations.invalidate)
-    catalog = clients.catalog() or cast(CatalogService, InProcessBoundary(
-        "catalog", build_catalog(audit=audit, clock=clock,
-                                 list_cache_ttl=settings.catalog_list_cache_seconds)))
-    ordering = clients.ordering()
-    background: list[Periodic] = []
-    if ordering is None:
-        ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
-            identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
-            keyrings=keyrings, audit=audit, clock=clock, pending_ttl=settings.order_pending_ttl,
-            max_pending_units=settings.order_max_pending_units)))
-        background += _sweeps(settings, ordering)
+    ordering = boundaries.get(OrderingService)
+    background = [] if transport.remote("ordering") else _sweeps(settings, ordering)
     erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
     return Services(settings=settings, clock=clock, audit=audit, identity=identity,
-                    verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
-                    transport=transport, peers=peers, background=background,
+                    verifier=verifier, keyrings=keyrings, catalog=boundaries.get(CatalogService),
+                    ordering=ordering, transport=transport, peers=peers, background=background,
                     blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds),
-                    security=SecurityStats(audit, clock))
+                    security=SecurityStats(audit, clock), database=database,
+                    registry=REGISTRY, boundaries=boundaries.services)
 
 
 def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:
@@ -119,28 +137,42 @@ def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:
                      lambda: ordering.sweep(system), module="ordering")]
 
 
-class _RemoteClients:
-    """The gRPC client of each module whose transport is ``grpc`` (else None)."""
+class _Boundaries:
+    """Each module's contracts: its gRPC clients when its transport is ``grpc``, else its own
+    implementations behind the in-process boundary."""
 
     def __init__(self, transport: TransportSettings, audit: AuditTrail,
-                 peers: PeerStatus | None) -> None:
+                 peers: PeerStatus | None, database: Database, overrides: Overrides) -> None:
         self._transport, self._audit, self._peers = transport, audit, peers
+        self._database, self._overrides = database, overrides
+        self.services: dict[str, Any] = {}
 
-    def _client(self, module: str, kind: type) -> Any:
-        if not self._transport.remote(module):
-            return None
-        client = kind(self._transport, self._audit)
-        self._peers.remotes.append(client.remote)  # type: ignore[union-attr]
-        return client
+    def add(self, module: ModuleSpec, deps: ModuleDeps) -> None:
+        if self._transport.remote(module.name):
+            for boundary in module.boundaries:
+                client = boundary.client(self._transport, self._audit)
+                self._peers.remotes.append(client.remote)  # type: ignore[union-attr]
+                self.services[boundary.name] = client
+            return
+        local = module.build(deps)
+        for boundary in module.boundaries:
+            implementation = self._overrides.get(boundary.name, _as_is)(local[boundary.name])
+            self.services[boundary.name] = InProcessBoundary(module.name, implementation,
+                                                             self._database)
 
-    def identity(self) -> IdentityService | None:
-        return self._client("identity", GrpcIdentityClient)
+    def get(self, contract: Callable[..., T]) -> T:
+        service = _offering(REGISTRY, self.services, contract)
+        if service is None:
+            raise ConfigError(f"{getattr(contract, '__name__', contract)} is not built yet: "
+                              f"list the module that offers it earlier in app/registry.py")
+        return service
 
-    def catalog(self) -> CatalogService | None:
-        return self._client("catalog", GrpcCatalogClient)
+    def calling_as(self, caller: str) -> Callable[[type], Any]:
+        return lambda contract: _calling_as(caller, self.get(contract))
 
-    def ordering(self) -> OrderingService | None:
-        return self._client("ordering", GrpcOrderingClient)
+
+def _as_is(implementation: Any) -> Any:
+    return implementation
 
 
 def _forget_orders(ordering: OrderingService) -> Callable[[str], int]:
@@ -153,10 +185,10 @@ def _calling_as(caller: str, service: Any, system_caller: str | None = None) -> 
     """A remote client that presents ``caller``'s certificate (sharing the module's breaker),
     and ``system_caller``'s for a system principal (default: the same); an in-process service
     as it is."""
-    if isinstance(service, GrpcIdentityClient | GrpcCatalogClient | GrpcOrderingClient):
-        return type(service)(service.remote.settings, service.remote.audit,
-                             remote=service.remote.as_caller(caller, system_caller))
-    return service
+    if isinstance(service, InProcessBoundary):
+        return service
+    return type(service)(service.remote.settings, service.remote.audit,
+                         remote=service.remote.as_caller(caller, system_caller))
 
 
 OPERATOR = "operator"
@@ -168,15 +200,18 @@ def as_operator(services: Services) -> Services:
     trust to assert it for operator methods (erase, lock, sweep...). The web certificate
     cannot, so whoever holds the web tier's key cannot act as the operator."""
     caller = services.transport.caller
-    return replace(services, identity=_calling_as(caller, services.identity, OPERATOR),
-                   catalog=_calling_as(caller, services.catalog, OPERATOR),
-                   ordering=_calling_as(caller, services.ordering, OPERATOR))
+    boundaries = {name: _calling_as(caller, service, OPERATOR)
+                  for name, service in services.boundaries.items()}
+    operator = replace(services, boundaries=boundaries)
+    return replace(operator, identity=operator.get(IdentityService),
+                   catalog=operator.get(CatalogService), ordering=operator.get(OrderingService))
 
 
 def _transport(settings: Settings) -> TransportSettings:
     """MODULE_TRANSPORT and friends are read here and nowhere else."""
     try:
-        transport = TransportSettings.from_env(settings.extra, settings.instance_path)
+        transport = TransportSettings.from_env(settings.extra, settings.instance_path,
+                                               REGISTRY.ports)
     except TransportConfigError as error:
         raise ConfigError(str(error)) from error
     if transport.auth == "shared-secret":
@@ -187,7 +222,7 @@ def _transport(settings: Settings) -> TransportSettings:
             raise ConfigError("GRPC_AUTH=shared-secret needs GRPC_SHARED_SECRET")
     elif transport.any_remote and not settings.is_production:
         # Development: the CA and the certificates appear on first use, like the JWT keys.
-        Pki(transport.pki_dir).ensure([transport.caller, *MODULES, OPERATOR])
+        Pki(transport.pki_dir).ensure([transport.caller, *REGISTRY.names, OPERATOR])
     elif transport.any_remote:
         _check_certificates(Pki(transport.pki_dir), transport.caller)
     return transport
@@ -215,15 +250,10 @@ def hosted_settings(settings: Settings, modules: list[str]) -> Settings:
 
 def build_module_host(services: Services, modules: list[str],
                       scope: Callable[[], AbstractContextManager[Any]]) -> ModuleHost:
-    """A gRPC host serving ``modules`` from this process's in-process services."""
-    builders: dict[str, Callable[[], Registration]] = {
-        "identity": lambda: identity_grpc.registration(services.identity),
-        "catalog": lambda: catalog_grpc.registration(services.catalog),  # type: ignore[arg-type]
-        "ordering": lambda: ordering_grpc.registration(services.ordering),  # type: ignore[arg-type]
-    }
-    unknown = [m for m in modules if m not in builders]
-    if unknown:
-        raise ConfigError(f"cannot host {', '.join(unknown)} over gRPC")
-    return ModuleHost(registrations=[builders[m]() for m in modules],
+    """A gRPC host serving ``modules`` (every contract of each) from this process's
+    in-process services."""
+    registrations = [boundary.registration(services.boundaries[boundary.name])
+                     for name in modules for boundary in REGISTRY.module(name).boundaries]
+    return ModuleHost(registrations=registrations,
                       transport=services.transport, verify=services.verifier.verify,
                       audit=services.audit, scope=scope, modules=modules)

@@ -321,7 +321,8 @@ def init_app(app: Flask, services: Services) -> None:
     keys.add_command(rotate_field_command(operator))
     groups = [users_group(operator.identity), keys, inventory_group(operator),
               ips_group(services), *operations_group(), backup_group(services),
-              pki_group(services.transport.pki_dir), _grpc_group(services)]
+              pki_group(services.transport.pki_dir, services.registry.names),
+              _grpc_group(services)]
     for group in groups:
         app.cli.add_command(group)
 
@@ -330,19 +331,32 @@ def _grpc_group(services: Services) -> AppGroup:
     group = AppGroup("grpc", help="Module hosts (gRPC over mutual TLS).")
 
     @group.command("serve")
-    @click.option("--modules", required=True, help="Comma-separated: identity,catalog,ordering")
-    @click.option("--bind", default="127.0.0.1:50051", show_default=True, help="HOST:PORT")
-    def serve(modules: str, bind: str) -> None:
+    @click.option("--modules", required=True,
+                  help=f"Comma-separated, of: {','.join(services.registry.names)}")
+    @click.option("--bind", help="HOST:PORT  [default: the first module's gRPC target]")
+    def serve(modules: str, bind: str | None) -> None:
         """Serve MODULES over gRPC from this process until SIGTERM."""
         from app import create_app, start_background
         from app.bootstrap import build_module_host, hosted_settings
 
         names = [m.strip() for m in modules.split(",") if m.strip()]
+        unknown = [name for name in names if name not in services.registry.names]
+        if unknown or not names:
+            raise click.BadParameter(f"not a module: {', '.join(unknown) or repr(modules)}",
+                                     param_hint="--modules")
         host_app = create_app(hosted_settings(services.settings, names), clock=services.clock)
         host_services: Services = host_app.extensions["shop.services"]
         host = build_module_host(host_services, names, host_app.app_context)
         start_background(host_app, names)
-        host.serve_forever(bind)  # logs module_host_started (JSON, like every server line)
+        # Logs module_host_started (JSON, like every server line).
+        host.serve_forever(bind or services.transport.targets[names[0]])
+
+    @group.command("plan")
+    def plan() -> None:
+        """The module hosts to start: one line `MODULE HOST:PORT` per module whose transport
+        is gRPC (bin/grpc-hosts starts them)."""
+        for module in services.transport.remote_modules:
+            click.echo(f"{module} {services.transport.targets[module]}")
 
     @group.command("status")
     def status() -> None:

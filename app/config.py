@@ -9,6 +9,7 @@ missing or development secret, on debug, or on an unreadable key directory).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from collections.abc import Iterator, Mapping
@@ -51,6 +52,16 @@ def read_secret(env: Mapping[str, str], name: str) -> str | None:
         return Path(path).read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(f"{name}_FILE={path} cannot be read: {exc.strerror}") from exc
+
+
+# ``<BIND>_DATABASE_URL`` (or ``..._FILE``): a module's own database, by its bind's name.
+_MODULE_DATABASE_URL = re.compile(r"^([A-Z][A-Z0-9]*)_DATABASE_URL(?:_FILE)?$")
+
+
+def _module_database_urls(env: Mapping[str, str]) -> dict[str, str]:
+    binds = {match.group(1) for name in env if (match := _MODULE_DATABASE_URL.match(name))}
+    return {bind.lower(): url for bind in sorted(binds)
+            if (url := read_secret(env, f"{bind}_DATABASE_URL"))}
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,6 @@ class Settings:
         profile = env.get("SHOP_PROFILE", "development")
         if profile not in PROFILES:
             raise ConfigError(f"SHOP_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
-        modules = ("identity", "catalog", "ordering")
         settings = cls(
             profile=profile,
             debug=_flag(env.get("SHOP_DEBUG", "false")),
@@ -112,9 +122,7 @@ class Settings:
             alert_webhook_url=read_secret(env, "ALERT_WEBHOOK_URL"),
             # URLs carry passwords: each may come from a file too (``DATABASE_URL_FILE``).
             database_url=read_secret(env, "DATABASE_URL"),
-            module_database_urls={
-                m: url for m in modules if (url := read_secret(env, f"{m.upper()}_DATABASE_URL"))
-            },
+            module_database_urls=_module_database_urls(env),
             jwt_keys_dir=Path(env["JWT_KEYS_DIR"]) if env.get("JWT_KEYS_DIR") else None,
             jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
             jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
@@ -162,8 +170,8 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.jwt_keys_dir or self.instance_path / "jwt-keys"
 
-    def database_url_for(self, module: str) -> str:
-        return self.module_database_urls.get(module) or self.default_database_url
+    def database_url_for(self, bind: str) -> str:
+        return self.module_database_urls.get(bind) or self.default_database_url
 
     @property
     def default_database_url(self) -> str:

@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.bootstrap import Services
+from app.bootstrap import Overrides, Services
 from app.config import Settings
 from app.identity.signing import SigningKeyStore, generate_private_pem
 from app.platform.clock import FrozenClock
@@ -104,8 +104,9 @@ def settings(tmp_path: Path, signing_pem: bytes, clock: FrozenClock,
     )
 
 
-def make_app(settings: Settings, clock: FrozenClock) -> Flask:
-    app = create_app(settings, clock=clock)
+def make_app(settings: Settings, clock: FrozenClock,
+             overrides: Overrides | None = None) -> Flask:
+    app = create_app(settings, clock=clock, overrides=overrides)
     with app.app_context():
         if not settings.default_database_url.startswith("sqlite"):
             db.drop_all()  # a shared PostgreSQL database: start every test empty

@@ -13,8 +13,9 @@ from app.bootstrap import Services, build_module_host
 from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.pki import Pki
 from app.platform.grpc.settings import TransportSettings
+from app.registry import REGISTRY
 
-PARTIES = ("identity", "catalog", "ordering", "web", "operator")
+PARTIES = (*REGISTRY.names, "web", "operator")
 
 
 def make_pki(directory: Path) -> Pki:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.platform.clock import Clock, SystemClock, utc
-from app.platform.db import db, unit_of_work
+from app.platform.db import Database, current, db
 
 log = structlog.get_logger("shop.audit")
 
@@ -181,9 +181,16 @@ def _hashed_fields(record: AuditRecord) -> dict[str, Any]:
 class AuditTrail:
     """Records security events; every module gets this one instance from the composition root."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, database: Database | None = None) -> None:
         self._clock = clock or SystemClock()
+        self._database = database
         self._listeners: list[Any] = []
+
+    @property
+    def database(self) -> Database:
+        """The app's database the trail is kept in (the composition root gives it; a trail
+        made without one uses the current app's)."""
+        return self._database or current()
 
     def subscribe(self, listener: Any) -> None:
         """``listener(event, outcome, details)`` runs after each record (alerts, metrics)."""
@@ -240,7 +247,7 @@ class AuditTrail:
             if known is not None:
                 return known
             try:
-                with unit_of_work(None) as session:
+                with self.database.unit_of_work(None) as session:
                     session.add(AuditSubject(
                         user_id=user_id, created_at=utc(self._clock),
                         pseudonym=PSEUDONYM_PREFIX + secrets.token_hex(12)))
@@ -251,16 +258,15 @@ class AuditTrail:
             raise RuntimeError("the audit pseudonym cannot be stored")
         return known
 
-    @staticmethod
-    def known_pseudonym(user_id: str) -> str | None:
-        with unit_of_work(None, readonly=True) as session:
+    def known_pseudonym(self, user_id: str) -> str | None:
+        with self.database.unit_of_work(None, readonly=True) as session:
             return session.scalar(select(AuditSubject.pseudonym)
                                   .where(AuditSubject.user_id == user_id))
 
     def forget_subject(self, user_id: str) -> bool:
         """Erasure: delete the link between ``user_id`` and its pseudonym, so the person's
         past events can no longer be tied to them. True when a link existed. Idempotent."""
-        with unit_of_work(None) as session:
+        with self.database.unit_of_work(None) as session:
             gone = session.execute(delete(AuditSubject).where(AuditSubject.user_id == user_id))
             return bool(gone.rowcount)  # type: ignore[attr-defined]
 
@@ -271,12 +277,12 @@ class AuditTrail:
                  .where(AuditRecord.event == event, AuditRecord.occurred_at >= since))
         if target is not None:
             query = query.where(AuditRecord.target == target)
-        with unit_of_work(None, readonly=True) as session:
+        with self.database.unit_of_work(None, readonly=True) as session:
             return int(session.scalar(query) or 0)
 
     def _append(self, record: AuditRecord) -> None:
         for _attempt in range(2):
-            with unit_of_work(None) as session:
+            with self.database.unit_of_work(None) as session:
                 # Taking the head row's lock first serialises appenders on every database.
                 locked = session.execute(update(AuditHead).where(AuditHead.id == 1)
                                          .values(seq=AuditHead.seq + 1))
@@ -290,17 +296,16 @@ class AuditTrail:
             self._create_head()
         raise RuntimeError("the audit chain head cannot be created")
 
-    @staticmethod
-    def _create_head() -> None:
+    def _create_head(self) -> None:
         """The very first event creates the head row; concurrent first events race safely."""
         try:
-            with unit_of_work(None) as session:
+            with self.database.unit_of_work(None) as session:
                 session.add(AuditHead(id=1, seq=0, hash=GENESIS))
         except IntegrityError:
             pass  # another writer created it first
 
     def recent(self, limit: int = 50, event_prefix: str = "") -> list[dict[str, Any]]:
-        with unit_of_work(None, readonly=True) as session:
+        with self.database.unit_of_work(None, readonly=True) as session:
             query = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
             if event_prefix:
                 query = query.where(AuditRecord.event.startswith(event_prefix))
@@ -311,7 +316,7 @@ class AuditTrail:
         pseudonym = self.known_pseudonym(user_id)
         if pseudonym is None:
             return []
-        with unit_of_work(None, readonly=True) as session:
+        with self.database.unit_of_work(None, readonly=True) as session:
             query = (select(AuditRecord)
                      .where((AuditRecord.actor == pseudonym) | (AuditRecord.target == pseudonym))
                      .order_by(AuditRecord.seq.desc()).limit(limit))
@@ -333,10 +338,10 @@ def _as_dict(record: AuditRecord) -> dict[str, Any]:
     }
 
 
-def iter_chain(batch: int = 1000) -> Iterator[AuditRecord]:
+def iter_chain(database: Database | None = None, batch: int = 1000) -> Iterator[AuditRecord]:
     last = 0
     while True:
-        with unit_of_work(None, readonly=True) as session:
+        with (database or current()).unit_of_work(None, readonly=True) as session:
             rows = list(session.scalars(select(AuditRecord).where(AuditRecord.seq > last)
                                         .order_by(AuditRecord.seq).limit(batch)))
         if not rows:
@@ -345,10 +350,10 @@ def iter_chain(batch: int = 1000) -> Iterator[AuditRecord]:
         last = rows[-1].seq
 
 
-def verify_chain() -> tuple[int, int | None]:
-    """``(rows checked, first broken seq or None)``."""
+def verify_chain(database: Database | None = None) -> tuple[int, int | None]:
+    """``(rows checked, first broken seq or None)`` (of the current app's trail by default)."""
     prev, expected_seq, count = GENESIS, 1, 0
-    for record in iter_chain():
+    for record in iter_chain(database):
         count += 1
         ok = (record.seq == expected_seq and record.prev_hash == prev
               and record.hash == _row_digest(prev, _hashed_fields(record)))

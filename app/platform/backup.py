@@ -34,7 +34,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL, Engine
 
 from app.platform.crypto import KeyRing
-from app.platform.db import engine_for, process_binds
+from app.platform.db import current
 from app.platform.sealed_stream import OpeningReader, SealedStreamError, SealingWriter, open_chunks
 
 MANIFEST = "manifest.json"
@@ -62,11 +62,13 @@ class Database:
 
 
 def databases() -> list[Database]:
+    """The current app's databases, each with the binds it holds."""
+    engines = current()
     groups: dict[str, list[str | None]] = {}
-    for bind in process_binds():
-        url = engine_for(bind).url.render_as_string(hide_password=False)
+    for bind in engines.binds():
+        url = engines.engine(bind).url.render_as_string(hide_password=False)
         groups.setdefault(url, []).append(bind)
-    return [Database(tuple(b or "default" for b in binds), engine_for(binds[0]))
+    return [Database(tuple(b or "default" for b in binds), engines.engine(binds[0]))
             for binds in groups.values()]
 
 

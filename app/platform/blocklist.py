@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.kernel import InvalidInput, NotFound, PermissionDenied, Principal
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock, utc
-from app.platform.db import db, unit_of_work
+from app.platform.db import db
 
 log = structlog.get_logger("shop.blocklist")
 
@@ -159,7 +159,7 @@ class Blocklist:
         self._authorize(principal)
         parsed, reason = parse_network(network), " ".join(reason.split())
         self._check(parsed, reason, expires_at, keep_reachable)
-        with unit_of_work(None) as session:
+        with self._audit.database.unit_of_work(None) as session:
             row = session.scalar(select(BlockedNetwork)
                                  .where(BlockedNetwork.network == canonical(parsed)))
             if row is None:
@@ -193,7 +193,7 @@ class Blocklist:
         (no such block)."""
         self._authorize(principal)
         parsed = parse_network(network)
-        with unit_of_work(None) as session:
+        with self._audit.database.unit_of_work(None) as session:
             removed = session.execute(delete(BlockedNetwork)
                                       .where(BlockedNetwork.network == canonical(parsed)))
         if not removed.rowcount:  # type: ignore[attr-defined]
@@ -213,7 +213,7 @@ class Blocklist:
         if not include_expired:
             query = query.where(or_(BlockedNetwork.expires_at.is_(None),
                                     BlockedNetwork.expires_at > utc(self._clock)))
-        with unit_of_work(None, readonly=True) as session:
+        with self._audit.database.unit_of_work(None, readonly=True) as session:
             return [_as_block(row) for row in session.scalars(query)]
 
     def match(self, client_address: str | None) -> Block | None:

@@ -2,7 +2,8 @@
 
 ``InProcessBoundary`` wraps a module's service so that only contract errors cross: a database
 that cannot be reached becomes ``Unavailable``, anything else unexpected becomes a generic
-``InternalError`` (logged here with its traceback), exactly what a gRPC client would see.
+``InternalError`` (logged here with its traceback), exactly what a gRPC client would see. Each
+call runs with its app's ``Database`` bound, in whatever thread it is made.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ import structlog
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.kernel import ContractError, InternalError, Unavailable
+from app.platform.db import Database
 
 log = structlog.get_logger("shop.boundary")
 
 
-def guard_call(module: str, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+def guard_call(module: str, name: str, func: Callable[..., Any],
+               database: Database) -> Callable[..., Any]:
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with database.bound():
+                return func(*args, **kwargs)
         except ContractError:
             raise
         except (OperationalError, DBAPIError) as exc:
@@ -43,9 +47,10 @@ def guard_call(module: str, name: str, func: Callable[..., Any]) -> Callable[...
 class InProcessBoundary:
     """A transparent proxy over a service object whose public methods are guarded."""
 
-    def __init__(self, module: str, target: Any) -> None:
+    def __init__(self, module: str, target: Any, database: Database) -> None:
         self._module = module
         self._target = target
+        self._database = database
         self._cache: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
@@ -54,6 +59,7 @@ class InProcessBoundary:
         cached = self._cache.get(name)
         if cached is None:
             attr = getattr(self._target, name)
-            cached = guard_call(self._module, name, attr) if callable(attr) else attr
+            cached = (guard_call(self._module, name, attr, self._database) if callable(attr)
+                      else attr)
             self._cache[name] = cached
         return cached

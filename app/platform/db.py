@@ -2,23 +2,25 @@
 
 Each module keeps its tables on its own bind (``__bind_key__``), so production can give every
 module its own database with nothing but configuration. The platform's own tables (the audit
-trail) use the default bind.
+trail) use the default bind. The binds come from the module registry; each app has its own
+engines (``Database``), so two apps in one process never share one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
-MODULE_BINDS = ("identity", "catalog", "ordering")
+_EXTENSION = "shop.database"
 
 
 class Base(DeclarativeBase):
@@ -28,7 +30,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-def init_app(app: Flask, urls: dict[str | None, str]) -> None:
+def init_app(app: Flask, urls: dict[str | None, str]) -> Database:
+    """Configure one engine per bind (``None``: the platform's default) for ``app``; its
+    ``Database`` is kept in ``app.extensions`` and handed to the composition root."""
     app.config["SQLALCHEMY_DATABASE_URI"] = urls[None]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(urls[None])
     app.config["SQLALCHEMY_BINDS"] = {
@@ -41,31 +45,132 @@ def init_app(app: Flask, urls: dict[str | None, str]) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 _tune_sqlite(engine)
-        _process_engines.clear()
-        _process_engines.update(db.engines)
+        database = Database(db.engines)
+    app.extensions[_EXTENSION] = database
+    return database
+
+
+class Database:
+    """The engines of one app, by bind.
+
+    Services run in request threads, gRPC handler threads, background threads, CLI commands
+    and test code alike, so they must not depend on a Flask app context: the platform's own
+    stores receive their app's ``Database``, and a module's code finds it with ``current()``
+    (bound for each call by the in-process boundary). Two apps in one process never share one.
+    """
+
+    def __init__(self, engines: Mapping[str | None, Engine]) -> None:
+        self._engines = dict(engines)
         # Made once here, not once per read-only transaction.
-        _readonly_engines.clear()
-        _readonly_engines.update({bind: engine.execution_options(shop_readonly=True)
-                                  for bind, engine in db.engines.items()})
+        self._readonly = {bind: engine.execution_options(shop_readonly=True)
+                          for bind, engine in self._engines.items()}
+        self._local_locks: dict[str, threading.Lock] = {}
+        self._local_guard = threading.Lock()
+
+    def engine(self, bind: str | None) -> Engine:
+        try:
+            return self._engines[bind]
+        except KeyError:
+            raise RuntimeError(f"no database engine for bind {bind!r}") from None
+
+    def binds(self) -> list[str | None]:
+        """Every bind this app has an engine for (``None`` is the platform's default)."""
+        return list(self._engines)
+
+    def local_lock(self, name: str) -> threading.Lock:
+        """A lock named ``name`` for the threads of this process working on this database."""
+        with self._local_guard:
+            return self._local_locks.setdefault(name, threading.Lock())
+
+    @contextmanager
+    def bound(self) -> Iterator[None]:
+        """Make this the ``current()`` database of this thread (or task) for the block."""
+        marker = _bound.set(self)
+        try:
+            yield
+        finally:
+            _bound.reset(marker)
+
+    @contextmanager
+    def unit_of_work(self, bind: str | None, *, readonly: bool = False) -> Iterator[Session]:
+        """A short transaction on one module's database, committed on success.
+
+        Independent of the request's scoped session, so that a module's work and the audit
+        trail commit on their own and a failure in one never rolls back the other.
+        ``readonly`` lets SQLite readers run beside a writer instead of queueing behind it;
+        use it only for reads that need no snapshot across statements.
+        """
+        engine = self.engine(bind)
+        if readonly:
+            with Session(self._readonly[bind], expire_on_commit=False) as session, \
+                    session.begin():
+                yield session
+            return
+        with _marked_writing(), Session(engine, expire_on_commit=False) as session, \
+                session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self, bind: str | None) -> Iterator[Connection]:
+        """A connection for Core ``select`` reads on one module's database: no ORM session,
+        no identity map, no flush, for read paths that map rows to views themselves. Like
+        ``unit_of_work(readonly=True)`` it needs no snapshot across statements."""
+        self.engine(bind)
+        with self._readonly[bind].connect() as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self, bind: str | None) -> Iterator[Connection]:
+        """A short transaction on one module's database for Core statements, committed on
+        success: ``unit_of_work`` without the ORM session (no identity map, no flush)."""
+        with _marked_writing(), self.engine(bind).begin() as connection:
+            yield connection
+
+    def ping(self) -> dict[str | None, str]:
+        """``{bind: "ok" | "unavailable (ErrorType)"}`` for every engine (readiness probe)."""
+        results: dict[str | None, str] = {}
+        for bind, engine in self._engines.items():
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+                results[bind] = "ok"
+            except Exception as exc:  # any failure means not ready; its type is enough
+                results[bind] = f"unavailable ({type(exc).__name__})"
+        return results
 
 
-# The engines of the shop this process serves. Services run in request threads, gRPC handler
-# threads, CLI commands and test code alike, so they must not depend on a Flask app context;
-# a process serves one shop (tests build a fresh app per test, which replaces these).
-_process_engines: dict[str | None, Engine] = {}
-_readonly_engines: dict[str | None, Engine] = {}
+_bound: ContextVar[Database | None] = ContextVar("shop_database", default=None)
+
+
+def current() -> Database:
+    """The database of the app whose work this is: the one bound for this call (an
+    in-process boundary binds its app's), else the one of the active Flask app context."""
+    database = _bound.get()
+    if database is not None:
+        return database
+    if has_app_context():
+        return current_app.extensions[_EXTENSION]
+    raise RuntimeError("no database for this call: call a module through its boundary, "
+                       "or inside an app context")
 
 
 def engine_for(bind: str | None) -> Engine:
-    try:
-        return _process_engines[bind]
-    except KeyError:
-        raise RuntimeError(f"no database engine for bind {bind!r}: create_app() first") from None
+    return current().engine(bind)
 
 
-def process_binds() -> list[str | None]:
-    """Every bind this process has an engine for (``None`` is the platform's default)."""
-    return list(_process_engines)
+def unit_of_work(bind: str | None, *, readonly: bool = False) -> AbstractContextManager[Session]:
+    """``Database.unit_of_work`` on the ``current()`` database."""
+    return current().unit_of_work(bind, readonly=readonly)
+
+
+def reading(bind: str | None) -> AbstractContextManager[Connection]:
+    """``Database.reading`` on the ``current()`` database."""
+    return current().reading(bind)
+
+
+def writing(bind: str | None) -> AbstractContextManager[Connection]:
+    """``Database.writing`` on the ``current()`` database."""
+    return current().writing(bind)
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -112,60 +217,9 @@ def in_write_transaction() -> bool:
 
 
 @contextmanager
-def unit_of_work(bind: str | None, *, readonly: bool = False) -> Iterator[Session]:
-    """A short transaction on one module's database, committed on success.
-
-    Independent of the request's scoped session, so that a module's work and the audit trail
-    commit on their own and a failure in one never rolls back the other. ``readonly`` lets
-    SQLite readers run beside a writer instead of queueing behind it; use it only for reads
-    that need no snapshot across statements.
-    """
-    engine = engine_for(bind)
-    if readonly:
-        engine = _readonly_engines[bind]
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            yield session
-        return
-    with _marked_writing(), Session(engine, expire_on_commit=False) as session, \
-            session.begin():
-        yield session
-
-
-@contextmanager
 def _marked_writing() -> Iterator[None]:
     marker = _writing.set(True)
     try:
         yield
     finally:
         _writing.reset(marker)
-
-
-@contextmanager
-def reading(bind: str | None) -> Iterator[Connection]:
-    """A connection for Core ``select`` reads on one module's database: no ORM session, no
-    identity map, no flush, for read paths that map rows to views themselves. Like
-    ``unit_of_work(readonly=True)`` it needs no snapshot across statements."""
-    engine_for(bind)
-    with _readonly_engines[bind].connect() as connection:
-        yield connection
-
-
-@contextmanager
-def writing(bind: str | None) -> Iterator[Connection]:
-    """A short transaction on one module's database for Core statements, committed on
-    success: ``unit_of_work`` without the ORM session (no identity map, no flush)."""
-    with _marked_writing(), engine_for(bind).begin() as connection:
-        yield connection
-
-
-def ping_databases() -> dict[str | None, str]:
-    """``{bind: "ok" | "unavailable (ErrorType)"}`` for every engine (readiness probe)."""
-    results: dict[str | None, str] = {}
-    for bind, engine in _process_engines.items():
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            results[bind] = "ok"
-        except Exception as exc:  # any failure means not ready; its type is enough to report
-            results[bind] = f"unavailable ({type(exc).__name__})"
-    return results

@@ -6,6 +6,7 @@ status; anything else is logged with the request id and answered with a bare 500
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -18,23 +19,15 @@ log = structlog.get_logger("shop.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
-# Contract error code -> HTTP status. The gRPC table lives beside the gRPC transport.
+# Contract error code -> HTTP status for the kernel's families; each module declares the
+# statuses of its own codes (``ModuleSpec.http_statuses``) and ``init_app`` adds them. The
+# gRPC table lives beside the gRPC transport.
 STATUS_BY_CODE: dict[str, int] = {
     "invalid_input": 400,
     "unauthenticated": 401,
     "permission_denied": 403,
     "not_found": 404,
     "conflict": 409,
-    "insufficient_stock": 409,
-    "product_not_found": 404,
-    "product_inactive": 400,
-    "product_exists": 409,
-    "reservation_conflict": 409,
-    "order_not_found": 404,
-    "invalid_transition": 409,
-    "idempotency_key_reused": 422,
-    "idempotency_in_progress": 409,
-    "order_unreadable": 500,
     "rate_limited": 429,
     "unavailable": 503,
     "internal": 500,
@@ -108,17 +101,18 @@ def _title(status: int) -> str:
         return "Error"
 
 
-def status_for(error: ContractError) -> int:
+def status_for(error: ContractError, statuses: Mapping[str, int] = STATUS_BY_CODE) -> int:
     """The HTTP status of a contract error: its own code's, else its nearest ancestor's."""
     for cls in type(error).__mro__:
-        status = STATUS_BY_CODE.get(getattr(cls, "code", ""))
+        status = statuses.get(getattr(cls, "code", ""))
         if status is not None:
             return status
     return 500
 
 
-def contract_error_response(error: ContractError) -> Response:
-    status = status_for(error)
+def contract_error_response(error: ContractError,
+                            statuses: Mapping[str, int] = STATUS_BY_CODE) -> Response:
+    status = status_for(error, statuses)
     if status == 500:
         return _internal_error(error)
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
@@ -134,8 +128,11 @@ def _internal_error(error: BaseException) -> Response:
     return problem_response(500, "The shop could not complete this request.", code="internal")
 
 
-def init_app(app: Flask, html_handler: Any = None) -> None:
-    """Register the handlers. ``html_handler(status, detail)`` renders pages for the UI."""
+def init_app(app: Flask, html_handler: Any = None,
+             module_statuses: Mapping[str, int] | None = None) -> None:
+    """Register the handlers. ``html_handler(status, detail)`` renders pages for the UI;
+    ``module_statuses`` are the modules' own error codes (from the registry)."""
+    statuses = {**STATUS_BY_CODE, **(module_statuses or {})}
 
     def page() -> bool:
         return html_handler is not None and wants_html()
@@ -150,8 +147,8 @@ def init_app(app: Flask, html_handler: Any = None) -> None:
     @app.errorhandler(ContractError)
     def _contract(error: ContractError) -> Response:
         if page():
-            return html_handler(status_for(error), error.detail)
-        return contract_error_response(error)
+            return html_handler(status_for(error, statuses), error.detail)
+        return contract_error_response(error, statuses)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

@@ -29,11 +29,10 @@ CSP = {
 PLAIN_HTTP_ALLOWED = ("/healthz", "/readyz")  # probes from the orchestrator, on loopback
 API_PREFIXES = ("/api/", "/.well-known/", "/metrics")
 
-talisman = Talisman()
-
-
 def init_app(app: Flask, settings: Settings) -> None:
-    talisman.init_app(
+    # One Talisman per app: it keeps its options on itself, so a shared one would give every
+    # app in the process the options of the last one set up.
+    Talisman(
         app,
         force_https=False,
         strict_transport_security=settings.is_production,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,13 +23,11 @@ from sqlalchemy import Integer, String, delete, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.platform.clock import Clock
-from app.platform.db import db, engine_for, unit_of_work
+from app.platform.db import current, db, engine_for, unit_of_work
 
 # Who holds a lease: host, process and a per-process random part (threads share it safely,
-# because ``exclusive`` is also guarded by a process-local lock per name).
+# because ``exclusive`` is also guarded by a lock per name and database in this process).
 _HOLDER = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-_local_locks: dict[str, threading.Lock] = {}
-_local_guard = threading.Lock()
 
 
 class Lease(db.Model):  # type: ignore[name-defined]
@@ -46,20 +43,16 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def _local(name: str) -> threading.Lock:
-    with _local_guard:
-        return _local_locks.setdefault(name, threading.Lock())
-
-
 @contextmanager
 def exclusive(name: str, clock: Clock, *, lease_seconds: int = 600) -> Iterator[bool]:
     """Yield True when this caller holds ``name`` now (and until the block ends), else False."""
-    local = _local(name)
+    database = current()
+    local = database.local_lock(name)
     if not local.acquire(blocking=False):
         yield False
         return
     try:
-        engine = engine_for(None)
+        engine = database.engine(None)
         if engine.dialect.name == "postgresql":
             with _advisory(name) as held:
                 yield held

@@ -2,20 +2,23 @@
 
 Each module owns ``migrations/<module>/`` with its own version table
 (``alembic_version_<module>``), so modules evolve their schemas independently and may live in
-separate databases. ``upgrade_all`` applies every history; ``check_all`` reports any difference
-between the models and the migrated schema.
+separate databases. The histories and their binds come from the module registry through
+``init_app``. ``upgrade_all`` applies every history of the current app; ``check_all`` reports
+any difference between the models and the migrated schema.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from alembic import context
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import Flask, current_app
 from flask_migrate import Migrate, upgrade
 
 from app.platform.db import db
@@ -23,13 +26,24 @@ from app.platform.db import db
 MIGRATIONS_ROOT = Path(
     os.environ.get("SHOP_MIGRATIONS_DIR", Path(__file__).resolve().parents[2] / "migrations")
 )
-HISTORIES = ("platform", "identity", "catalog", "ordering")
+_HISTORIES = "shop.migration_histories"
 
 migrate = Migrate(compare_type=True, render_as_batch=True)
 
 
+def init_app(app: Flask, histories: Mapping[str, str | None]) -> None:
+    """``histories``: folder under ``MIGRATIONS_ROOT`` -> its bind (``None``: the default)."""
+    app.extensions[_HISTORIES] = dict(histories)
+    migrate.init_app(app, db)
+
+
+def histories() -> dict[str, str | None]:
+    """The current app's migration histories and their binds."""
+    return dict(current_app.extensions[_HISTORIES])
+
+
 def bind_of(history: str) -> str | None:
-    return None if history == "platform" else history
+    return histories()[history]
 
 
 def version_table(history: str) -> str:
@@ -71,7 +85,7 @@ def run_env(history: str) -> None:
 
 
 def upgrade_all() -> None:
-    for history in HISTORIES:
+    for history in histories():
         directory = MIGRATIONS_ROOT / history
         if (directory / "versions").is_dir():
             upgrade(directory=str(directory))
@@ -80,8 +94,7 @@ def upgrade_all() -> None:
 def check_all() -> dict[str, list[Any]]:
     """Differences between models and the migrated schema, per history (empty when in sync)."""
     differences: dict[str, list[Any]] = {}
-    for history in HISTORIES:
-        bind = bind_of(history)
+    for history, bind in histories().items():
         metadata = db.metadatas.get(bind)
         if metadata is None:
             continue

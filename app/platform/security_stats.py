@@ -27,7 +27,6 @@ from sqlalchemy import and_, case, func, select
 from app.kernel import InvalidInput, Page, PermissionDenied, Principal
 from app.platform.audit import AuditRecord, AuditTrail, SecurityEvent, Subject, verify_chain
 from app.platform.clock import Clock
-from app.platform.db import unit_of_work
 
 HOURS = 24
 SERIES: dict[str, tuple[str, ...]] = {
@@ -103,7 +102,7 @@ class SecurityStats:
         query = (select(AuditRecord.event, *columns)
                  .where(AuditRecord.event.in_(wanted), AuditRecord.occurred_at >= starts[0])
                  .group_by(AuditRecord.event))
-        with unit_of_work(None, readonly=True) as session:
+        with self._audit.database.unit_of_work(None, readonly=True) as session:
             per_event = {row[0]: [int(n or 0) for n in row[1:]] for row in session.execute(query)}
         series = {name: tuple(sum(per_event.get(e, [0] * hours)[i] for e in events)
                               for i in range(hours))
@@ -122,7 +121,7 @@ class SecurityStats:
                         AuditRecord.occurred_at >= since, AuditRecord.ip != "")
                  .group_by(AuditRecord.ip).having(func.count() >= threshold)
                  .order_by(failures.desc(), AuditRecord.ip).limit(limit))
-        with unit_of_work(None, readonly=True) as session:
+        with self._audit.database.unit_of_work(None, readonly=True) as session:
             return [Suspect(ip, int(n), _aware(last)) for ip, n, last in session.execute(query)]
 
     def events(self, principal: Principal, *, event: str = "", actor: str = "",
@@ -142,7 +141,7 @@ class SecurityStats:
         if outcome:
             conditions.append(AuditRecord.outcome == outcome)
         query = select(AuditRecord).where(*conditions)
-        with unit_of_work(None, readonly=True) as session:
+        with self._audit.database.unit_of_work(None, readonly=True) as session:
             total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
             rows = session.scalars(query.order_by(AuditRecord.seq.desc())
                                    .offset((page - 1) * page_size).limit(page_size))
@@ -160,7 +159,7 @@ class SecurityStats:
                  .where(AuditRecord.event == SecurityEvent.LOGIN_SUCCESS,
                         AuditRecord.target == pseudonym)
                  .order_by(AuditRecord.seq.desc()).limit(10))
-        with unit_of_work(None, readonly=True) as session:
+        with self._audit.database.unit_of_work(None, readonly=True) as session:
             for row in session.scalars(query):
                 if not json.loads(row.details).get("second_factor_required"):
                     return _aware(row.occurred_at)
@@ -172,7 +171,7 @@ class SecurityStats:
     def verify(self, principal: Principal) -> ChainCheck:
         """Check the audit chain now; the result is audited. Raises PermissionDenied."""
         require_admin(principal)
-        count, broken = verify_chain()
+        count, broken = verify_chain(self._audit.database)
         self._audit.record(SecurityEvent.AUDIT_VERIFIED,
                            outcome="success" if broken is None else "failure",
                            actor=Subject(principal.user_id), target="audit_chain",
@@ -184,7 +183,7 @@ class SecurityStats:
         require_admin(principal)
         query = (select(AuditRecord).where(AuditRecord.event == SecurityEvent.AUDIT_VERIFIED)
                  .order_by(AuditRecord.seq.desc()).limit(1))
-        with unit_of_work(None, readonly=True) as session:
+        with self._audit.database.unit_of_work(None, readonly=True) as session:
             row = session.scalar(query)
         if row is None:
             return None

@@ -14,7 +14,7 @@ import structlog
 from flask import Blueprint, Response, jsonify
 
 from app.bootstrap import Services
-from app.platform.db import ping_databases
+from app.platform.db import current
 from app.platform.metrics import bearer_value
 from app.platform.ratelimit import RateLimits
 
@@ -63,5 +63,5 @@ def _safely(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def _databases() -> dict[str, Any]:
-    results = {bind or "platform": status for bind, status in ping_databases().items()}
+    results = {bind or "platform": status for bind, status in current().ping().items()}
     return {"ok": all(v == "ok" for v in results.values()), "binds": results}

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from app.platform.db import MODULE_BINDS, db
+from app.platform.db import db
 from app.platform.migrations import check_all, upgrade_all
+from app.registry import REGISTRY
 from tests.conftest import fresh_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ def test_every_table_belongs_to_one_module_and_no_foreign_key_crosses(app: Flask
     owners: dict[str, str] = {}
     for bind, metadata in db.metadatas.items():
         prefix = bind or "platform"
-        assert bind is None or bind in MODULE_BINDS
+        assert bind is None or bind in REGISTRY.binds
         for table in metadata.tables.values():
             assert table.name.startswith(prefix + "_"), (table.name, prefix)
             assert table.name not in owners

@@ -22,6 +22,7 @@ from flask import Flask
 from app.bootstrap import Services
 from app.catalog.grpc_client import GrpcCatalogClient
 from app.identity.grpc_client import GrpcIdentityClient
+from app.identity.signing import SigningKeyStore
 from app.kernel import Principal
 from app.ordering.grpc_client import GrpcOrderingClient
 from tests.grpc_support import client_settings, make_pki, running_host
@@ -35,14 +36,17 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 def minter(services: Services) -> Callable[[Principal], str]:
-    """Sign an access token for ``principal`` with the identity provider's real key."""
-    issuer = services.identity._target.issuer  # type: ignore[attr-defined]
+    """Sign an access token for ``principal`` with the identity provider's real key (read
+    from its key directory, as the identity module reads it)."""
+    settings = services.settings
+    keys = SigningKeyStore(settings.keys_dir, services.clock,
+                           retire_grace=settings.access_token_ttl + settings.jwt_leeway)
 
     def mint(principal: Principal) -> str:
         now = int(services.clock.time())
-        return str(issuer.keys.sign({
-            "iss": issuer.settings.issuer, "aud": issuer.settings.audience,
-            "sub": principal.user_id, "client_id": issuer.settings.client_id, "iat": now,
+        return str(keys.sign({
+            "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+            "sub": principal.user_id, "client_id": settings.jwt_client_id, "iat": now,
             "nbf": now, "exp": now + 600, "jti": uuid.uuid4().hex,
             "sid": principal.session_id or "test", "role": principal.role, "amr": ["pwd"]}))
 

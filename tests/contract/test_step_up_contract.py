@@ -76,8 +76,8 @@ def test_with_two_factor_on_a_code_is_needed_once(identity: Any, services: Servi
     assert outcomes.count(("success", ["pwd", "otp"])) == 2
 
 
-def test_a_system_principal_cannot_step_up(identity: Any, app: Any) -> None:
-    if not hasattr(identity, "_target"):
+def test_a_system_principal_cannot_step_up(identity: Any, transport: str) -> None:
+    if transport == "grpc":
         pytest.skip("system principals carry no token to send over gRPC")
     with pytest.raises(PermissionDenied):
         identity.reauthenticate(Principal.system("cli"), PASSWORD, "")

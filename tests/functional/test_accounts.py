@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from app.identity import passwords
-from app.platform.db import unit_of_work
 from tests.support import GOOD_PASSWORD, Api, count_password_hashes
 
 
@@ -104,9 +103,9 @@ def test_login_with_older_parameters_rehashes(api: Api) -> None:
 
     api.register()
     old = passwords.PasswordHasher(500).hash(GOOD_PASSWORD)
-    with unit_of_work("identity") as session:
+    with api.services.database.unit_of_work("identity") as session:
         session.scalar(select(User)).password_hash = old
     assert api.login().status_code == 200
-    with unit_of_work("identity") as session:
+    with api.services.database.unit_of_work("identity") as session:
         stored = session.scalar(select(User)).password_hash
     assert stored.startswith("pbkdf2_sha256$1000$")

@@ -92,11 +92,11 @@ def backed_up(app: Flask, tmp_path: Path) -> Path:
 
 def test_restore_refuses_a_database_that_is_not_empty(app: Flask, backed_up: Path) -> None:
     with app.app_context():
-        before = dump_database()
+        before = dump_database(app.extensions["shop.services"].database)
     code, output = cli(app, "backup", "restore", str(backed_up))
     assert code != 0 and "not empty" in output and "Nothing was changed" in output
     with app.app_context():
-        assert dump_database() == before
+        assert dump_database(app.extensions["shop.services"].database) == before
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -111,7 +111,8 @@ def test_attack_damaged_backup_is_refused_and_changes_nothing(
     code, output = cli(app, "backup", "restore", str(backed_up))
     assert code != 0 and message in output and "Nothing was changed" in output, output
     with app.app_context():
-        assert dump_database() == ""  # still empty: not one table came back
+        # Still empty: not one table came back.
+        assert dump_database(app.extensions["shop.services"].database) == ""
 
 
 def test_wrong_key_is_refused_with_a_clear_error(app: Flask, settings: Settings,

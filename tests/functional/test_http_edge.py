@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.config import Settings
+from app.platform.clock import FrozenClock
+from tests.conftest import dispose, make_app
 from tests.support import Api
 
 
@@ -53,13 +56,26 @@ def test_unknown_route_and_method_are_problems(api: Api) -> None:
     assert "POST" in wrong.headers["Allow"]
 
 
-def test_internal_errors_never_leak_a_stack_trace(app, api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    def explode(*_args: object, **_kwargs: object) -> None:
+class ExplodingLogin:
+    """The real identity module, except that logging in fails unexpectedly."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    def login(self, *_args: object, **_kwargs: object) -> None:
         raise RuntimeError("SELECT secret FROM keys -- /home/shop/app.py line 12")
 
-    monkeypatch.setattr(api.services.identity._target, "login", explode)  # type: ignore[attr-defined]
-    api.services.identity._cache.clear()  # type: ignore[attr-defined]
-    response = api.login()
+
+def test_internal_errors_never_leak_a_stack_trace(settings: Settings,
+                                                  clock: FrozenClock) -> None:
+    app = make_app(settings, clock, overrides={"identity": ExplodingLogin})
+    try:
+        response = Api(app.test_client(), app.extensions["shop.services"]).login()
+    finally:
+        dispose(app)
     assert response.status_code == 500
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "SELECT" not in text and "app.py" not in text

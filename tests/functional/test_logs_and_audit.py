@@ -11,7 +11,6 @@ from sqlalchemy import update
 
 from app.platform import logging as shop_logging
 from app.platform.audit import AuditRecord, verify_chain
-from app.platform.db import unit_of_work
 from tests.support import GOOD_PASSWORD, Api
 
 
@@ -71,23 +70,23 @@ def test_audit_rows_carry_who_where_and_what(api: Api) -> None:
 def test_audit_chain_verifies_and_detects_tampering(app: Flask, api: Api) -> None:
     api.user()
     api.login(password="nope nope nope")
-    count, broken = verify_chain()
+    count, broken = verify_chain(api.services.database)
     assert count >= 3 and broken is None
     runner = app.test_cli_runner()
     assert "intact" in runner.invoke(args=["audit", "verify"]).output
-    with unit_of_work(None) as session:
+    with api.services.database.unit_of_work(None) as session:
         session.execute(update(AuditRecord).where(AuditRecord.seq == 2)
                         .values(actor="someone-else"))
-    assert verify_chain()[1] == 2
+    assert verify_chain(api.services.database)[1] == 2
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code != 0 and "broken at event 2" in result.output
 
 
 def test_audit_chain_detects_deletion(api: Api) -> None:
     api.user()
-    with unit_of_work(None) as session:
+    with api.services.database.unit_of_work(None) as session:
         session.query(AuditRecord).filter(AuditRecord.seq == 1).delete()
-    assert verify_chain()[1] is not None
+    assert verify_chain(api.services.database)[1] is not None
 
 
 def test_concurrent_audit_writes_keep_one_chain(api: Api) -> None:
@@ -100,7 +99,7 @@ def test_concurrent_audit_writes_keep_one_chain(api: Api) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    count, broken = verify_chain()
+    count, broken = verify_chain(api.services.database)
     assert broken is None and count == 60
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import text
 from app.bootstrap import Services, as_operator
 from app.kernel import PermissionDenied, Principal
 from app.ordering.contract import OrderingService, SweepReport
-from app.platform.audit import AuditTrail
 from app.platform.clock import FrozenClock
 from app.platform.db import db
 from tests.shop_helpers import add_product, make_admin, order, principal, stock_of
@@ -42,8 +41,8 @@ def sweep(app: Flask) -> SweepReport:
         return web_ordering(app).sweep(SYSTEM)
 
 
-def expiry_events() -> list[dict[str, Any]]:
-    return AuditTrail().recent(event_prefix="order_expired")
+def expiry_events(services: Services) -> list[dict[str, Any]]:
+    return services.audit.recent(event_prefix="order_expired")
 
 
 def count_rows(app: Flask, table: str) -> int:
@@ -76,13 +75,13 @@ def test_a_pending_order_older_than_the_ttl_expires_and_its_stock_returns(
     fresh = api.login("hoarder").get_json()["access"]  # a day later: log in again
     mine = api.get(f"/api/orders/{placed.get_json()['id']}/", fresh).get_json()
     assert mine["status"] == "cancelled"
-    events = expiry_events()
+    events = expiry_events(services)
     assert [(e["target"], e["actor"]) for e in events] == [
         (placed.get_json()["id"], "system:order-sweep")]
     # Idempotent: a second sweep finds nothing, returns no more stock and audits nothing.
     assert sweep(app).expired_orders == 0
     assert stock_of(app, services, crate) == 500
-    assert len(expiry_events()) == 1
+    assert len(expiry_events(services)) == 1
 
 
 def test_confirmed_and_young_orders_do_not_expire(

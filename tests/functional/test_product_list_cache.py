@@ -8,7 +8,6 @@ from sqlalchemy import update
 from app.bootstrap import Services
 from app.catalog.models import Product
 from app.platform.clock import FrozenClock
-from app.platform.db import unit_of_work
 from tests.shop_helpers import add_product, order
 from tests.support import Api
 
@@ -33,7 +32,7 @@ def test_another_process_write_shows_within_the_ttl(app: Flask, api: Api, servic
     user = api.user()
     assert listed_stock(api, user["access"], product) == 5
     # A write this process did not make (another worker, another host): the cache cannot know.
-    with unit_of_work("catalog") as session:
+    with services.database.unit_of_work("catalog") as session:
         session.execute(update(Product).where(Product.id == product).values(stock=1))
     assert listed_stock(api, user["access"], product) == 5
     clock.advance(services.settings.catalog_list_cache_seconds)

@@ -14,13 +14,13 @@ from spectree import Response as Resp
 
 from app.config import Settings
 from app.web.api import schemas as s
-from app.web.api.openapi import spec
+from app.web.api.openapi import spec_of
 from tests.conftest import fresh_app
 
 
 def add_wrong_view(app: Flask) -> None:
     @app.get("/api/wrong-shape/")
-    @spec.validate(resp=Resp(HTTP_200=s.UserOut), tags=["test"])
+    @spec_of(app).validate(resp=Resp(HTTP_200=s.UserOut), tags=["test"])
     def wrong_shape() -> dict[str, str]:
         return {"not": "a user"}
 

@@ -160,11 +160,10 @@ def test_a_broken_chain_is_reported(services: Services) -> None:
     from sqlalchemy import update
 
     from app.platform.audit import AuditRecord
-    from app.platform.db import unit_of_work
-
     for i in range(3):
         services.audit.record("authn_login_fail", outcome="failure", actor="", target=f"t{i}")
-    with unit_of_work(None) as session:  # an intruder edits a row to hide their tracks
+    # An intruder edits a row to hide their tracks.
+    with services.database.unit_of_work(None) as session:
         session.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(target="x"))
     result = services.security.verify(ADMIN)
     assert not result.intact and result.broken_at == 2

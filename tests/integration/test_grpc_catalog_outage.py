@@ -13,7 +13,6 @@ from flask import Flask
 
 from app.bootstrap import Services
 from app.config import Settings
-from app.platform.audit import AuditTrail
 from app.platform.clock import FrozenClock
 from tests.conftest import make_app
 from tests.grpc_support import make_pki
@@ -75,7 +74,7 @@ def test_killed_catalog_host_gives_fast_503_no_stock_change_and_breaker_recovery
     assert breaker.current_state == "closed"
     assert stock_of(app, services, shop["mug"]) == 8
     changes = [(e["target"], e["details"]["new"]) for e in reversed(
-        AuditTrail().recent(event_prefix="sys_circuit_breaker"))]
+        services.audit.recent(event_prefix="sys_circuit_breaker"))]
     assert changes == [("catalog", "open"), ("catalog", "half-open"), ("catalog", "closed")]
 
 

@@ -26,7 +26,6 @@ from app.identity.contract import UserNotFound
 from app.identity.grpc_client import GrpcIdentityClient
 from app.identity.grpc_server import POLICY, SERVICE, IdentityServicer
 from app.kernel import Unavailable
-from app.platform.audit import AuditTrail
 from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.server import Registration
 from protos.generated import identity_pb2_grpc as pb_grpc
@@ -113,7 +112,7 @@ def test_killed_host_fails_fast_opens_the_breaker_and_recovers(
     time.sleep(0.6)  # the reset timeout (0.5 s) passes: the next call is the half-open trial
     assert client.ensure_active(user.id).id == user.id
     assert client.remote.breaker.current_state == "closed"
-    changes = [e["details"]["new"] for e in reversed(AuditTrail().recent(
+    changes = [e["details"]["new"] for e in reversed(services.audit.recent(
         event_prefix="sys_circuit_breaker"))]
     assert changes == ["open", "half-open", "closed"]
 

@@ -12,8 +12,8 @@ from flask import Flask
 
 from app.bootstrap import Services, build_services
 from app.config import ConfigError, Settings
-from app.platform.audit import AuditTrail
 from app.platform.clock import FrozenClock
+from app.platform.db import Database
 from app.platform.grpc import server as server_module
 from app.platform.grpc.credentials import channel_credentials, server_name_option
 from app.platform.grpc.host import ModuleHost
@@ -89,7 +89,7 @@ def test_attack_with_a_valid_certificate_whose_san_may_not_call_the_method(
     assert _code(stub, "Register", request) == grpc.StatusCode.PERMISSION_DENIED
     assert _code(stub, "GetUser", pb.UserIdRequest(user_id="x")) == \
         grpc.StatusCode.PERMISSION_DENIED
-    denied = AuditTrail().recent(event_prefix="authz_fail")
+    denied = services.audit.recent(event_prefix="authz_fail")
     assert {(e["actor"], e["target"]) for e in denied} >= {
         ("catalog", "/shop.identity.v1.Identity/Register"),
         ("catalog", "/shop.identity.v1.Identity/GetUser")}
@@ -105,7 +105,7 @@ def test_attack_with_a_forged_access_token_in_metadata_is_refused(
         stub.RotateSigningKey(pb.Empty(), timeout=3,
                               metadata=[("authorization", f"Bearer {forged}")])
     assert failure.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    assert AuditTrail().recent(event_prefix="authn_token_invalid")
+    assert services.audit.recent(event_prefix="authn_token_invalid")
     # And without any token, a method acting for a user is refused too.
     with pytest.raises(grpc.RpcError) as failure:
         stub.RotateSigningKey(pb.Empty(), timeout=3)
@@ -139,12 +139,16 @@ def test_a_connection_below_tls_1_2_would_not_identify_a_caller() -> None:
     assert server_module._san_caller(Context()) is None  # type: ignore[arg-type]
 
 
+# The configuration is refused before any database is used.
+NO_DATABASE = Database({})
+
+
 def test_production_refuses_the_shared_secret_mode(settings: Settings) -> None:
     prod = settings.with_(extra={"GRPC_AUTH": "shared-secret",
                                  "GRPC_SHARED_SECRET": "x" * 40})
     object.__setattr__(prod, "profile", "production")
     with pytest.raises(ConfigError, match="shared-secret"):
-        build_services(prod)
+        build_services(prod, NO_DATABASE)
 
 
 def test_development_shared_secret_mode_admits_only_the_secret(
@@ -169,12 +173,12 @@ def test_production_refuses_to_start_without_valid_certificates(settings: Settin
                                  "GRPC_PKI_DIR": str(tmp_path / "none")})
     object.__setattr__(prod, "profile", "production")
     with pytest.raises(ConfigError, match="certificates"):
-        build_services(prod)
+        build_services(prod, NO_DATABASE)
     pki = Pki(tmp_path / "pki")
     pki.init()
     pki.issue("web", days=1, not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
     object.__setattr__(prod, "extra", {"MODULE_TRANSPORT": "grpc",
                                        "GRPC_PKI_DIR": str(tmp_path / "pki")})
     with pytest.raises(ConfigError, match="expired"):
-        build_services(prod)
+        build_services(prod, NO_DATABASE)
     assert not (tmp_path / "none").exists()  # production never makes a CA

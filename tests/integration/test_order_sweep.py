@@ -28,7 +28,6 @@ from app.bootstrap import Services
 from app.config import Settings
 from app.kernel import Principal
 from app.platform.clock import FrozenClock
-from app.platform.db import unit_of_work
 from app.platform.locks import Lease, advisory_key
 from tests.conftest import make_app
 from tests.processes import free_port, wait_http_ready
@@ -52,7 +51,7 @@ def test_a_live_lease_of_another_process_makes_the_sweep_stand_aside(
         app: Flask, services: Services, clock: FrozenClock) -> None:
     product = _expire_one_order(app, services, clock)
     assert services.ordering is not None
-    with unit_of_work(None) as session:
+    with services.database.unit_of_work(None) as session:
         session.add(Lease(name="ordering-sweep", holder="other-host:4242:abcd",
                           expires_at=int(clock.time()) + 600))
     assert services.ordering.sweep(SYSTEM).ran is False

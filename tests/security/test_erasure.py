@@ -106,7 +106,7 @@ def test_after_erasure_nothing_links_back_and_old_tokens_fail(
     assert orders["count"] == before, "orders are kept for the books"
     assert all(o["user_id"] != user["id"] for o in orders["results"])
     with app.app_context():
-        dump = dump_database()
+        dump = dump_database(app.extensions["shop.services"].database)
         assert verify_chain()[1] is None, "erasure keeps the audit chain intact"
     assert "ERASE-1" in dump and "user_deleted" in dump  # the dump really holds the rows
     logs = log_stream.getvalue()
@@ -138,7 +138,7 @@ def test_operator_erases_by_username(api: Api, app: Flask) -> None:
     again = runner.invoke(args=["users", "erase", NAME, "--yes"])
     assert again.exit_code != 0 and "no user" in again.output
     with app.app_context():
-        assert user["id"] not in dump_database()
+        assert user["id"] not in dump_database(app.extensions["shop.services"].database)
 
 
 def test_rate_limit_refusals_name_no_username(app: Flask) -> None:
@@ -187,7 +187,7 @@ def test_erasure_interrupted_by_an_ordering_fault_is_finished_by_the_operator(
     result = app.test_cli_runner().invoke(args=["users", "erase", NAME, "--yes"])
     assert result.exit_code == 0 and "2 orders unlinked" in result.output, result.output
     with app.app_context():
-        assert user["id"] not in dump_database()
+        assert user["id"] not in dump_database(app.extensions["shop.services"].database)
 
 
 @contextmanager

@@ -103,10 +103,10 @@ def test_no_password_hash_inside_a_write_transaction(app: Any) -> None:
     """A PBKDF2 hash inside a write transaction held SQLite's write lock for its whole
     duration: every writer of the shop waited behind each password attempt."""
     from app.identity.passwords import PasswordHasher
-    from app.platform.db import unit_of_work
 
+    database = app.extensions["shop.services"].database
     hasher = PasswordHasher(1_000)
-    with unit_of_work("identity", readonly=True):
+    with database.unit_of_work("identity", readonly=True):
         hasher.hash("allowed while only reading")
-    with unit_of_work("identity"), pytest.raises(RuntimeError, match="write transaction"):
+    with database.unit_of_work("identity"), pytest.raises(RuntimeError, match="write transaction"):
         hasher.hash("refused while writing")

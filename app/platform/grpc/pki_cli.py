@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -9,11 +10,15 @@ from flask.cli import AppGroup
 
 from app.platform.grpc.pki import Pki
 
-# Each module, the web process, and the operator (the CLI's system principal: erase, lock...).
-PARTIES = ("identity", "catalog", "ordering", "web", "operator")
+# The web process calls the modules with a certificate of its own; the operator (the CLI's
+# system principal: erase, lock...) has one too.
+WEB = "web"
+OPERATOR = "operator"
 
 
-def pki_group(pki_dir: Path) -> AppGroup:
+def pki_group(pki_dir: Path, modules: Iterable[str]) -> AppGroup:
+    """``modules``: every module's name (from the registry); each gets a certificate."""
+    parties = (*modules, WEB, OPERATOR)
     pki = AppGroup("pki", help="Development CA and per-module certificates for mutual TLS.")
     store = Pki(pki_dir)
 
@@ -22,7 +27,7 @@ def pki_group(pki_dir: Path) -> AppGroup:
     def init(force: bool) -> None:
         """Create the CA and a certificate for every module, the web process and the operator."""
         info = store.init(force=force)
-        for name in PARTIES:
+        for name in parties:
             if force or not store.cert_path(name).exists():
                 store.issue(name)
         click.echo(f"CA {info.subject} valid until {info.not_after:%Y-%m-%d} in {pki_dir}")

@@ -8,7 +8,8 @@ development only; production refuses it); ``GRPC_PKI_DIR`` (default ``<instance>
 (``web`` for the web process; a module host calls as its module); ``GRPC_SYSTEM_CALLER``:
 the certificate a system principal is sent with (default: ``GRPC_CALLER``'s). Operator
 commands send theirs with the ``operator`` certificate (``Services.as_operator``), the one
-certificate the hosts trust to assert an operator's system principal.
+certificate the hosts trust to assert an operator's system principal. The modules and their
+default ports come from the module registry, handed over by the composition root.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MODULES = ("identity", "catalog", "ordering")
 TRANSPORTS = ("inprocess", "grpc")
 AUTH_MODES = ("mtls", "shared-secret")
-DEFAULT_PORTS = {"identity": 50051, "catalog": 50052, "ordering": 50053}
 
 
 class TransportConfigError(ValueError):
@@ -46,10 +45,12 @@ class TransportSettings:
         return self.system_caller or self.caller
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], instance_path: Path) -> TransportSettings:
-        # An empty variable counts as unset (``IDENTITY_TRANSPORT= flask seed``).
+    def from_env(cls, env: Mapping[str, str], instance_path: Path,
+                 ports: Mapping[str, int]) -> TransportSettings:
+        """``ports``: every module's name and default gRPC port (from the registry)."""
+        # An empty variable counts as unset (``CATALOG_TRANSPORT= flask seed``).
         default = env.get("MODULE_TRANSPORT") or "inprocess"
-        transports = {m: env.get(f"{m.upper()}_TRANSPORT") or default for m in MODULES}
+        transports = {m: env.get(f"{m.upper()}_TRANSPORT") or default for m in ports}
         for module, value in transports.items():
             if value not in TRANSPORTS:
                 raise TransportConfigError(f"{module} transport must be inprocess or grpc, "
@@ -59,8 +60,8 @@ class TransportSettings:
             raise TransportConfigError(f"GRPC_AUTH must be mtls or shared-secret, not {auth!r}")
         return cls(
             transports=transports,
-            targets={m: env.get(f"{m.upper()}_GRPC_TARGET", f"127.0.0.1:{DEFAULT_PORTS[m]}")
-                     for m in MODULES},
+            targets={m: env.get(f"{m.upper()}_GRPC_TARGET", f"127.0.0.1:{port}")
+                     for m, port in ports.items()},
             auth=auth,
             shared_secret=env.get("GRPC_SHARED_SECRET") or None,
             pki_dir=Path(env.get("GRPC_PKI_DIR") or instance_path / "pki"),
@@ -75,5 +76,9 @@ class TransportSettings:
         return self.transports.get(module, "inprocess") == "grpc"
 
     @property
+    def remote_modules(self) -> list[str]:
+        return [m for m in self.transports if self.remote(m)]
+
+    @property
     def any_remote(self) -> bool:
-        return any(self.remote(m) for m in MODULES)
+        return bool(self.remote_modules)

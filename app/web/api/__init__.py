@@ -15,8 +15,9 @@ from app.web.api.guards import Guards
 
 def init_api(app: Flask, services: Services, limits: RateLimits) -> Guards:
     guards = Guards.build(BearerProtector(services.verifier.validator, services.audit), limits)
+    spec = openapi.init_app(app)
     for module in (users, account, tokens, two_factor, products, orders):
-        app.register_blueprint(module.blueprint(services, guards))
+        app.register_blueprint(module.blueprint(services, guards, spec))
     return guards
 
 

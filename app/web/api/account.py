@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 from spectree import Response as Resp
+from spectree import SpecTree
 
 from app.bootstrap import Services
 from app.kernel import Principal
@@ -14,12 +15,12 @@ from app.web.api import account_schemas as a
 from app.web.api import schemas as s
 from app.web.api.common import json_response
 from app.web.api.guards import Guards
-from app.web.api.openapi import spec, validated_body
+from app.web.api.openapi import validated_body
 
 BEARER: dict[str, list[str]] = {"bearer": []}
 
 
-def blueprint(services: Services, guards: Guards) -> Blueprint:
+def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_account", __name__)
     identity, ordering = services.identity, services.ordering
     assert ordering is not None, "the ordering service is wired in app/bootstrap.py"

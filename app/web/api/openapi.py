@@ -60,25 +60,42 @@ class ShopFlaskPlugin(FlaskPlugin):
                 if str(rule).startswith(MACHINE_PREFIXES))
 
 
-spec = SpecTree(
-    "flask",
-    backend=ShopFlaskPlugin,
-    title="Shop API",
-    version="1.0.0",
-    description="REST API of the shop. Errors are application/problem+json (RFC 9457).",
-    # spectree leaves out every route under its own path, so it must not be /api; the shop
-    # serves the document at /api/openapi.json itself (below).
-    path="apidoc",
-    filename="openapi.json",
-    page_templates={},
-    before=_validation_failed,
-    validation_error_status=400,
-    security_schemes=[
-        SecurityScheme(name="bearer", data=SecuritySchemeData(
-            type=SecureType.HTTP, scheme="bearer", bearer_format="JWT")),
-    ],
-    annotations=False,
-)
+_EXTENSION = "shop.openapi"
+
+
+def build_spec() -> SpecTree:
+    """A fresh document for one app: spectree builds it from the routes of the app that first
+    asks and then keeps it, so two apps in one process must never share one."""
+    return SpecTree(
+        "flask",
+        backend=ShopFlaskPlugin,
+        title="Shop API",
+        version="1.0.0",
+        description="REST API of the shop. Errors are application/problem+json (RFC 9457).",
+        # spectree leaves out every route under its own path, so it must not be /api; the
+        # shop serves the document at /api/openapi.json itself (below).
+        path="apidoc",
+        filename="openapi.json",
+        page_templates={},
+        before=_validation_failed,
+        validation_error_status=400,
+        security_schemes=[
+            SecurityScheme(name="bearer", data=SecuritySchemeData(
+                type=SecureType.HTTP, scheme="bearer", bearer_format="JWT")),
+        ],
+        annotations=False,
+    )
+
+
+def init_app(app: Flask) -> SpecTree:
+    """The app's own document, kept with the app; its views validate with it."""
+    spec = build_spec()
+    app.extensions[_EXTENSION] = spec
+    return spec
+
+
+def spec_of(app: Flask) -> SpecTree:
+    return app.extensions[_EXTENSION]
 
 
 def register(app: Flask, is_operator: Callable[[str], bool] | None = None) -> None:
@@ -93,7 +110,7 @@ def register(app: Flask, is_operator: Callable[[str], bool] | None = None) -> No
 
     def document() -> dict[str, Any]:
         if "doc" not in built:  # spectree finds the routes through the app serving this
-            built["doc"] = complete(spec.spec, docs_public=is_operator is None)
+            built["doc"] = complete(spec_of(app).spec, docs_public=is_operator is None)
         return built["doc"]
 
     def check() -> None:

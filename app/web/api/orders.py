@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from spectree import Response as Resp
+from spectree import SpecTree
 
 from app.bootstrap import Services
 from app.kernel import Principal
@@ -17,7 +18,6 @@ from app.web.api import order_schemas as o
 from app.web.api import schemas as s
 from app.web.api.common import body, json_response, page_response, query
 from app.web.api.guards import Guards
-from app.web.api.openapi import spec
 
 BEARER: dict[str, list[str]] = {"bearer": []}
 ERRORS = {"HTTP_400": s.Problem, "HTTP_401": s.Problem, "HTTP_403": s.Problem,
@@ -38,7 +38,7 @@ def order_json(order: OrderView) -> dict[str, Any]:
     }
 
 
-def blueprint(services: Services, guards: Guards) -> Blueprint:
+def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_orders", __name__)
     ordering = services.ordering
     assert ordering is not None, "the ordering service is wired in app/bootstrap.py"

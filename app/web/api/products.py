@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 from spectree import Response as Resp
+from spectree import SpecTree
 
 from app.bootstrap import Services
 from app.catalog.contract import ProductChanges, ProductDraft, ProductQuery, ProductView
@@ -14,7 +15,6 @@ from app.web.api import catalog_schemas as c
 from app.web.api import schemas as s
 from app.web.api.common import as_dict, body, json_response, page_response, query
 from app.web.api.guards import Guards
-from app.web.api.openapi import spec
 
 BEARER: dict[str, list[str]] = {"bearer": []}
 ERRORS = {"HTTP_400": s.Problem, "HTTP_401": s.Problem, "HTTP_403": s.Problem}
@@ -26,7 +26,7 @@ def product_json(product: ProductView) -> dict[str, Any]:
     return data
 
 
-def blueprint(services: Services, guards: Guards) -> Blueprint:
+def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_products", __name__)
     catalog = services.catalog
     assert catalog is not None, "the catalog service is wired in app/bootstrap.py"

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, Response, request
 from spectree import Response as Resp
+from spectree import SpecTree
 
 from app.bootstrap import Services
 from app.identity.contract import LoginResult
@@ -14,7 +15,6 @@ from app.platform.ratelimit import json_field
 from app.web.api import schemas as s
 from app.web.api.common import body, json_response
 from app.web.api.guards import Guards
-from app.web.api.openapi import spec
 
 PUBLIC_CACHE = "public, max-age=300"
 
@@ -26,7 +26,7 @@ def login_payload(result: LoginResult) -> dict[str, object]:
             "expires_in": result.expires_in}
 
 
-def blueprint(services: Services, guards: Guards) -> Blueprint:
+def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_tokens", __name__)
     identity = services.identity
     limits = guards.limits

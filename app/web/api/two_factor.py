@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, Response, request
 from spectree import Response as Resp
+from spectree import SpecTree
 
 from app.bootstrap import Services
 from app.identity.contract import IdentityService
@@ -16,7 +17,6 @@ from app.platform.ratelimit import client_ip, principal_user
 from app.web.api import schemas as s
 from app.web.api.common import body, json_response
 from app.web.api.guards import Guards
-from app.web.api.openapi import spec
 
 BEARER: dict[str, list[str]] = {"bearer": []}
 NO_STORE = "no-store"
@@ -42,7 +42,7 @@ def ticket_owner_key(identity: IdentityService) -> Callable[[], str]:
     return key
 
 
-def blueprint(services: Services, guards: Guards) -> Blueprint:
+def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_two_factor", __name__)
     identity = services.identity
     limits = guards.limits

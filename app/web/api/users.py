@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, Response
 from spectree import Response as Resp
+from spectree import SpecTree
 
 from app.bootstrap import Services
 from app.identity.contract import UserChanges
@@ -14,12 +15,11 @@ from app.platform.ratelimit import principal_user
 from app.web.api import schemas as s
 from app.web.api.common import body, json_response, page_response, query
 from app.web.api.guards import Guards
-from app.web.api.openapi import spec
 
 BEARER: dict[str, list[str]] = {"bearer": []}
 
 
-def blueprint(services: Services, guards: Guards) -> Blueprint:
+def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_users", __name__)
     identity = services.identity
 
