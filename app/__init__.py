@@ -13,6 +13,7 @@ from app.platform import db as database
 from app.platform import logging as shop_logging
 from app.platform.blocking import BlockGate
 from app.platform.clock import Clock
+from app.platform.json_answers import OrjsonProvider
 from app.platform.migrations import migrate
 from app.web import init_web
 from app.web.ui.errors import render_error
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     shop_logging.configure(settings.log_level)
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder="web/templates", static_folder="web/static")
+    app.json = OrjsonProvider(app)
     _configure(app, settings)
     database.init_app(app, _database_urls(settings))
     migrate.init_app(app, database.db)
