@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.sansio.response import Response
 
 _OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
             | orjson.OPT_PASSTHROUGH_DATACLASS)
@@ -43,4 +43,4 @@ class OrjsonProvider(DefaultJSONProvider):
         encoded = self._encode(self._prepare_response_obj(args, kwargs), newline=True)
         if encoded is None:
             return super().response(*args, **kwargs)
-        return self._app.response_class(encoded, mimetype=self.mimetype)
+        return self._app.response_class(encoded, mimetype=self.mimetype)  # type: ignore[arg-type]
