@@ -8,13 +8,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli
 from app.bootstrap import Services, build_services
 from app.config import Settings, development_secret
-from app.platform import alerts, errors, headers, http, metrics, ratelimit
+from app.platform import alerts, errors, headers, http, metrics, migration_commands, ratelimit
 from app.platform import db as database
 from app.platform import logging as shop_logging
 from app.platform.blocking import BlockGate
 from app.platform.clock import Clock
 from app.platform.json_answers import OrjsonProvider
-from app.platform.migrations import migrate
 from app.web import init_web
 from app.web.ui.errors import render_error
 
@@ -27,7 +26,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.json = OrjsonProvider(app)
     _configure(app, settings)
     database.init_app(app, _database_urls(settings))
-    migrate.init_app(app, database.db)
+    migration_commands.init_app(app)
     with app.app_context():
         services = build_services(settings, clock)
     app.extensions["shop.services"] = services

@@ -71,6 +71,11 @@ def run_env(history: str) -> None:
 
 
 def upgrade_all() -> None:
+    from flask import current_app
+
+    from app.platform.migration_commands import configure
+
+    configure(current_app)  # the app does not load Flask-Migrate until a command needs it
     for history in HISTORIES:
         directory = MIGRATIONS_ROOT / history
         if (directory / "versions").is_dir():
