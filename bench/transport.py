@@ -139,11 +139,26 @@ def _wait_serving(services: Any, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-def _orders_per_second(ordering: Any, who: Any, items: Any, count: int) -> float:
-    ordering.place_order(who, items)  # warm-up
+# Orders are spread over this many shoppers per side, so none reaches the shipped cap of 200
+# units in pending orders (150 orders of 3 units each).
+SHOPPERS = 4
+
+
+def _orders_per_second(ordering: Any, shoppers: list[tuple[Any, str | None]], items: Any,
+                       count: int) -> float:
+    """Orders placed per second, round-robin over ``(principal, access token)`` pairs (the
+    token travels over gRPC; in-process it is None)."""
+    from app.platform import call_context
+
+    def place(n: int) -> None:
+        who, token = shoppers[n % len(shoppers)]
+        with call_context.acting_for(token, None):
+            ordering.place_order(who, items)
+
+    place(0)  # warm-up
     started = time.perf_counter()
-    for _ in range(count):
-        ordering.place_order(who, items)
+    for n in range(count):
+        place(n)
     return count / (time.perf_counter() - started)
 
 
@@ -171,14 +186,16 @@ def split_shop_rows(count: int = 150) -> list[Row]:
         local = create_app(Settings(profile="development", instance_path=Path(tmp),
                                     password_hash_iterations=1000, log_level="WARNING"))
         svc = local.extensions["shop.services"]
-        user = svc.identity.register("bencher", "bench@example.com", "correct horse battery")
+        users = [svc.identity.register(f"bencher{n}", f"bench{n}@example.com",
+                                       "correct horse battery") for n in range(2 * SHOPPERS)]
         admin = Principal("bench-admin", "admin", "b", "b", 0, 0)
         ids = [svc.catalog.create_product(admin, ProductDraft(
             sku=f"B{n}", name=f"Bench {n}", category="bench", price=Decimal("4.99"),
             stock=1_000_000)).id for n in range(2)]
         items = (OrderItem(ids[0], 1), OrderItem(ids[1], 2))
-        who = Principal(user.id, "user", "b", "b", 0, 0)
-        local_rate = _orders_per_second(svc.ordering, who, items, count)
+        who = [Principal(user.id, "user", "b", "b", 0, 0) for user in users]
+        local_rate = _orders_per_second(svc.ordering, [(w, None) for w in who[:SHOPPERS]],
+                                        items, count)
         local_detail = _median_ms(lambda: svc.catalog.get_product(ids[0]), 300)
 
         a_port, o_port = free_port(), free_port()
@@ -193,9 +210,11 @@ def split_shop_rows(count: int = 150) -> list[Row]:
                                       extra={**env, **to_a, "MODULE_TRANSPORT": "grpc"}))
             remote = web.extensions["shop.services"]
             _wait_serving(remote)
-            token = remote.identity.login("bencher", "correct horse battery").tokens.access
-            with call_context.acting_for(token, None):
-                grpc_rate = _orders_per_second(remote.ordering, who, items, count)
+            tokens = [remote.identity.login(f"bencher{n}", "correct horse battery").tokens.access
+                      for n in range(SHOPPERS, 2 * SHOPPERS)]
+            grpc_rate = _orders_per_second(remote.ordering, list(zip(
+                who[SHOPPERS:], tokens, strict=True)), items, count)
+            with call_context.acting_for(tokens[0], None):
                 grpc_detail = _median_ms(lambda: remote.catalog.get_product(ids[0]), 300)
             http = _http_detail(env, to_a, ids[0])
         finally:
@@ -219,7 +238,7 @@ def _http_detail(env: dict[str, str], grpc_env: dict[str, str], product_id: str,
     for extra in ({}, {**grpc_env, "MODULE_TRANSPORT": "grpc"}):
         with serve("wsgi:app", {**env, **extra, "RATELIMIT_ENABLED": "false"}) as shop:
             token = post_json(shop.base + "/api/token/", {
-                "username": "bencher", "password": "correct horse battery"})["access"]
+                "username": "bencher0", "password": "correct horse battery"})["access"]
             result = load(f"{shop.base}/api/products/{product_id}/", seconds,
                           headers={"Authorization": f"Bearer {token}"})
             if result.errors:
