@@ -22,8 +22,7 @@ def _env(instance: Path) -> dict[str, str]:
 
 
 def test_building_the_app_loads_no_migration_or_chart_library(tmp_path: Path) -> None:
-    probe = ("import sys, wsgi; print(','.join(m for m in %r if m in sys.modules))"
-             % (DEFERRED,))
+    probe = f"import sys, wsgi; print(','.join(m for m in {DEFERRED!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=_env(tmp_path),
                             capture_output=True, text=True, check=True, timeout=120)
     assert loaded.stdout.strip() == ""
