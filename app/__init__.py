@@ -8,11 +8,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli
 from app.bootstrap import Overrides, Services, build_services
 from app.config import Settings, development_secret
-from app.platform import alerts, errors, headers, http, metrics, migrations, ratelimit
+from app.platform import alerts, errors, headers, http, metrics, migration_commands, ratelimit
 from app.platform import db as database
 from app.platform import logging as shop_logging
 from app.platform.blocking import BlockGate
 from app.platform.clock import Clock
+from app.platform.json_answers import OrjsonProvider
 from app.registry import REGISTRY
 from app.web import init_web
 from app.web.ui.errors import render_error
@@ -25,9 +26,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     shop_logging.configure(settings.log_level)
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder="web/templates", static_folder="web/static")
+    app.json = OrjsonProvider(app)
     _configure(app, settings)
     engines = database.init_app(app, _database_urls(settings))
-    migrations.init_app(app, REGISTRY.histories)
+    migration_commands.init_app(app, REGISTRY.histories)
     with app.app_context():
         services = build_services(settings, engines, clock, overrides)
     app.extensions["shop.services"] = services

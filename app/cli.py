@@ -20,7 +20,6 @@ from app.platform import backup
 from app.platform.audit import SecurityEvent, verify_chain
 from app.platform.crypto import KeyConfigError, KeyRing
 from app.platform.grpc.pki_cli import pki_group
-from app.platform.migrations import check_all, upgrade_all
 from app.seed import seed_demo
 
 OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cli",
@@ -292,12 +291,16 @@ def operations_group() -> list[AppGroup]:
     @schema.command("upgrade")
     def schema_upgrade() -> None:
         """Apply every module's migrations."""
+        from app.platform.migrations import upgrade_all  # Alembic: for this command only
+
         upgrade_all()
         click.echo("schema up to date")
 
     @schema.command("check")
     def schema_check() -> None:
         """Fail when the models and the migrations disagree."""
+        from app.platform.migrations import check_all  # Alembic: for this command only
+
         diff = check_all()
         if diff:
             raise click.ClickException(f"models and migrations disagree: {diff}")

@@ -12,7 +12,8 @@ import sys
 
 from bench.harness import Ratio, environment
 
-SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.ui_pages", "bench.servers",
+SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.http_scenarios:postgres",
+             "bench.ui_pages", "bench.servers",
              "bench.flood", "bench.auth_costs", "bench.orders", "bench.transport", "bench.soak"]
 QUICK = ["bench.http_scenarios:quick"]
 

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from bench.harness import Ratio, interleave, load, serve
-from bench.http_scenarios import ORDER_SCRIPT, bench_products, login, prepare, shop_env
+from bench.http_scenarios import bench_products, login, order_script, prepare, shop_env
 
 KINDS = ("granian", "gunicorn")
 
@@ -31,12 +31,13 @@ def run(rounds: int | None = None, seconds: float | None = None) -> list[object]
         shops = {kind: stack.enter_context(serve("wsgi:app", env, kind=kind)) for kind in KINDS}
         user = login(shops["granian"], "demo", creds["demo"])
         ids = bench_products(shops["granian"], login(shops["granian"], "admin", creds["admin"]))
+        script = order_script(shops["granian"], ids)  # one database: buyers registered once
         runs = {}
         for kind, shop in shops.items():
             get = partial(load, seconds=seconds, headers=user)
             runs[f"{kind} detail"] = partial(get, f"{shop.base}/api/products/{ids[0]}/")
-            runs[f"{kind} orders"] = partial(get, shop.base + "/api/orders/",
-                                             script=ORDER_SCRIPT % (ids[0], ids[1]))
+            runs[f"{kind} orders"] = partial(load, shop.base + "/api/orders/", seconds,
+                                             script=script)
         results = interleave(runs, rounds)
         peaks = {kind: shop.worker_rss_mb()[1] for kind, shop in shops.items()}
     rows: list[object] = []

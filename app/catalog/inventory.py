@@ -71,10 +71,11 @@ _LINES = ReservationLineRow.__table__
 _LINES_OF = select(*_LINES.c).where(_LINES.c.reservation_id == bindparam("id"))
 _STATUS_OF = select(_RESERVATION.c.status).where(_RESERVATION.c.id == bindparam("id"))
 # Statements built once: SQLAlchemy then computes each one's cache key once, not per call.
-_LOCK_STATUS_OF = _STATUS_OF.with_for_update()
 _ADD_RESERVATION = insert(_RESERVATION)
 _ADD_LINES = insert(_LINES)
-_CONFIRM = (update(_RESERVATION).where(_RESERVATION.c.id == bindparam("reservation_id"))
+# Confirms only a reservation still reserved: the one statement of a confirm that succeeds.
+_CONFIRM = (update(_RESERVATION).where(_RESERVATION.c.id == bindparam("reservation_id"),
+                                       _RESERVATION.c.status == RESERVED)
             .values(status=CONFIRMED, updated_at=bindparam("now")))
 # Takes the stock only while the product is sold and has enough: atomic check and decrement.
 _TAKE = (update(Product)
@@ -97,13 +98,12 @@ class Inventory:
         wanted = merge_lines(reservation_id, lines)
         try:
             with writing(BIND) as connection:
-                existing = connection.scalar(_STATUS_OF, {"id": reservation_id})
-                if existing is not None:
-                    return self._replay(connection, reservation_id, existing, wanted)
                 return self._take(connection, reservation_id, wanted)
         except IntegrityError:
-            # A concurrent call with the same id inserted first (PostgreSQL): answer as a
-            # replay of that one; our own decrements were rolled back with the failure.
+            # The id is taken: a retry of this reservation, a concurrent call with the same id
+            # that inserted first, or a release that came first (its tombstone). The insert of
+            # the reservation row comes before any stock moves, and the failed transaction
+            # rolled back whatever it did; answer as a replay of the one that exists.
             with reading(BIND) as connection:
                 existing = connection.scalar(_STATUS_OF, {"id": reservation_id})
                 if existing is None:
@@ -152,15 +152,15 @@ class Inventory:
 
     def confirm(self, reservation_id: str) -> Reservation:
         with writing(BIND) as connection:
-            status = connection.scalar(_LOCK_STATUS_OF, {"id": reservation_id})
+            confirmed = cast(CursorResult[Any], connection.execute(_CONFIRM, {
+                "reservation_id": reservation_id, "now": utc(self.clock)})).rowcount
+            # Not reserved (any more): confirmed before (idempotent), released, or unknown.
+            status = CONFIRMED if confirmed else connection.scalar(
+                _STATUS_OF, {"id": reservation_id})
             if status is None:
                 raise NotFound("No such reservation.")
             if status == RELEASED:
                 raise ReservationConflict("This reservation was released.")
-            if status == RESERVED:
-                connection.execute(_CONFIRM, {"reservation_id": reservation_id,
-                                               "now": utc(self.clock)})
-                status = CONFIRMED
             return _view(reservation_id, status, _lines(connection, reservation_id))
 
     def release_stale(self, older_than_seconds: int) -> int:

@@ -16,7 +16,10 @@ from sqlalchemy import Select, bindparam, func, select
 from app.catalog.contract import ProductQuery
 from app.catalog.models import Product
 
-PRODUCT_COLUMNS = tuple(Product.__table__.c)
+# In ProductView's field order, so a row maps to a view by position (service.row_view).
+VIEW_FIELDS = ("id", "sku", "name", "description", "category", "price", "stock", "is_active",
+               "created_at", "updated_at")
+PRODUCT_COLUMNS = tuple(Product.__table__.c[name] for name in VIEW_FIELDS)
 _SORT = {"name": Product.name, "price": Product.price, "created_at": Product.created_at}
 # One product by id (the detail view).
 BY_ID = select(*PRODUCT_COLUMNS).where(Product.id == bindparam("id"))

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -53,19 +53,31 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_STOCK = 1_000_000_000
 
 
+CENT = Decimal("0.01")
+
+
 def iso(when: datetime) -> str:
     # SQLite hands datetimes back without a zone; every value we store is UTC.
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
+    return when.isoformat() if when.tzinfo else when.isoformat() + "+00:00"
 
 
 def to_view(product: Any) -> ProductView:
-    """A view of a Product entity or of a row with the same columns."""
+    """A view of a Product entity."""
     return ProductView(
         id=product.id, sku=product.sku, name=product.name, description=product.description,
-        category=product.category, price=Decimal(product.price).quantize(Decimal("0.01")),
+        category=product.category, price=Decimal(product.price).quantize(CENT),
         stock=product.stock, is_active=product.is_active, created_at=iso(product.created_at),
         updated_at=iso(product.updated_at),
     )
+
+
+def row_view(row: Any) -> ProductView:
+    """A view of a Core row that starts with ``listing.PRODUCT_COLUMNS`` (the view's field
+    order): by position, the hot path of every product read."""
+    (id_, sku, name, description, category, price, stock, is_active, created_at,
+     updated_at) = row[:10]
+    return ProductView(id_, sku, name, description, category, Decimal(price).quantize(CENT),
+                       stock, is_active, iso(created_at), iso(updated_at))
 
 
 @contextmanager
@@ -160,7 +172,7 @@ class DatabaseCatalogService:
             rows = connection.execute(page_statement(shape), values).all()
             total = rows[0].total if rows else connection.scalar(count_statement(shape),
                                                                  values)
-        items = tuple(to_view(row) for row in rows)
+        items = tuple(map(row_view, rows))
         return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
     def get_product(self, principal: Principal | None, product_id: str,
@@ -170,7 +182,7 @@ class DatabaseCatalogService:
             product = connection.execute(BY_ID, {"id": product_id}).first()
         if product is None or not (product.is_active or include_inactive):
             raise ProductNotFound("No such product.")
-        return to_view(product)
+        return row_view(product)
 
     def list_categories(self) -> tuple[CategoryView, ...]:
         # Kept with the listings (the product list page shows both): same lifetime, same

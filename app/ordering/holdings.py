@@ -9,22 +9,26 @@ cannot both slip under it.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.ordering.contract import PendingUnitsExceeded
 from app.ordering.models import Order, OrderLine
-from app.platform.db import unit_of_work
+from app.platform.db import reading
 from app.platform.locks import serialize_in
 
 BIND = "ordering"
 
 
-def held_units(session: Session, user_index: str) -> int:
-    query = (select(func.coalesce(func.sum(OrderLine.quantity), 0))
-             .join(Order, Order.id == OrderLine.order_id)
-             .where(Order.user_index == user_index, Order.status == "pending"))
-    return int(session.scalar(query) or 0)
+# Built once (SQLAlchemy computes its cache key once); ix_ordering_orders_user_status finds
+# the user's pending orders.
+HELD = (select(func.coalesce(func.sum(OrderLine.quantity), 0))
+         .join(Order, Order.id == OrderLine.order_id)
+         .where(Order.user_index == bindparam("user_index"), Order.status == "pending"))
+
+
+def held_units(transaction: Session | Connection, user_index: str) -> int:
+    return int(transaction.scalar(HELD, {"user_index": user_index}) or 0)
 
 
 class PendingCap:
@@ -33,13 +37,14 @@ class PendingCap:
 
     def precheck(self, user_index: str, requested: int) -> None:
         """Refuse early, outside any write transaction. Raises PendingUnitsExceeded."""
-        with unit_of_work(BIND, readonly=True) as session:
-            self._check(held_units(session, user_index), requested)
+        with reading(BIND) as connection:
+            self._check(held_units(connection, user_index), requested)
 
-    def enforce(self, session: Session, user_index: str, requested: int) -> None:
+    def enforce(self, transaction: Session | Connection, user_index: str,
+                requested: int) -> None:
         """In the storing transaction, before the new order's rows are added."""
-        serialize_in(session, f"ordering-pending:{user_index}")
-        self._check(held_units(session, user_index), requested)
+        serialize_in(transaction, f"ordering-pending:{user_index}")
+        self._check(held_units(transaction, user_index), requested)
 
     def _check(self, held: int, requested: int) -> None:
         if held + requested > self.limit:

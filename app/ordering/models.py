@@ -26,6 +26,9 @@ class Order(db.Model):  # type: ignore[name-defined]
         Index("ix_ordering_orders_user_created", "user_index", "created_at"),
         # The sweep finds expired pending orders without reading every old order.
         Index("ix_ordering_orders_status_created", "status", "created_at"),
+        # The pending-units cap (app/ordering/holdings.py) reads one user's pending orders on
+        # every order placed: without this SQLite walks every pending order of every user.
+        Index("ix_ordering_orders_user_status", "user_index", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

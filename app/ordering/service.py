@@ -49,7 +49,7 @@ from app.ordering.sweep import OrderSweep, SweepSettings
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.authz import require_admin, require_admin_or_system, require_system, require_user
 from app.platform.clock import Clock, utc
-from app.platform.db import unit_of_work
+from app.platform.db import unit_of_work, writing
 
 log = structlog.get_logger("shop.ordering")
 BIND = "ordering"
@@ -111,20 +111,22 @@ class DatabaseOrderingService:
                     idempotency_key: str | None = None) -> OrderView:
         principal = require_user(principal)
         merged = merge_items(items)
+        user_index = self.refs.index(principal.user_id)
         if idempotency_key is None:
-            return self._place(principal, merged, None)
+            return self._place(principal, user_index, merged, None)
         return self.keys.run(
-            self.refs.index(principal.user_id), idempotency_key, fingerprint(merged),
-            create=lambda claim: self._place(principal, merged, claim),
+            user_index, idempotency_key, fingerprint(merged),
+            create=lambda claim: self._place(principal, user_index, merged, claim),
             load=lambda order_id: self._view(self._load(order_id)))
 
-    def _place(self, principal: Principal, merged: dict[str, int],
+    def _place(self, principal: Principal, user_index: str, merged: dict[str, int],
                claim: tuple[str, str] | None) -> OrderView:
-        """The saga: reserve and confirm stock for the user (their token travels to the
-        catalog); undoing a half-placed order is the ordering module's own work (``SAGA``)."""
+        """The saga (docs/ordering.md says why each step is its own transaction): reserve and
+        confirm stock for the user (their token travels to the catalog); undoing a half-placed
+        order is the ordering module's own work (``SAGA``)."""
         user_id = principal.user_id
         self.identity.ensure_active(user_id)
-        self.cap.precheck(self.refs.index(user_id), sum(merged.values()))
+        self.cap.precheck(user_index, sum(merged.values()))
         order_id = str(uuid.uuid4())
         lines = tuple(ReservationLine(pid, qty) for pid, qty in sorted(merged.items()))
         try:
@@ -135,17 +137,17 @@ class DatabaseOrderingService:
             self._release_durably(order_id, "reserve_unanswered")
             raise
         try:
-            order = self._store(user_id, order_id, reservation, claim)
+            order = self._store(user_id, user_index, order_id, reservation, claim)
             self.catalog.confirm(principal, order_id)
         except BaseException:
             self._compensate(order_id)
             raise
-        return self._view(order)
+        return self._view(order, user_id=user_id)  # sealed a moment ago: no need to open it
 
-    def _store(self, user_id: str, order_id: str, reservation: Reservation,
+    def _store(self, user_id: str, user_index: str, order_id: str, reservation: Reservation,
                claim: tuple[str, str] | None) -> tuple[Any, list[Any]]:
         """The order and its lines in one transaction (the pending-units cap checked in it):
-        two Core inserts, no ORM flush."""
+        Core statements on a connection, no ORM session."""
         now = utc(self.clock)
         lines: list[dict[str, Any]] = [{"order_id": order_id, "product_id": line.product_id,
                                         "product_name": line.name,
@@ -153,17 +155,16 @@ class DatabaseOrderingService:
                                         "quantity": line.quantity,
                                         "subtotal": line.unit_price * line.quantity}
                                        for line in reservation.lines]
-        user_index = self.refs.index(user_id)
         order = {"id": order_id, "user_ref": self.refs.seal(user_id, order_id),
                  "user_index": user_index, "status": "pending",
                  "total": sum((line["subtotal"] for line in lines), Decimal("0")),
                  "created_at": now, "updated_at": now}
-        with unit_of_work(BIND) as session:
-            self.cap.enforce(session, user_index, sum(line["quantity"] for line in lines))
-            session.execute(ADD_ORDER, order)  # first: the lines reference it
-            session.execute(ADD_LINES, lines)
+        with writing(BIND) as connection:
+            self.cap.enforce(connection, user_index, sum(line["quantity"] for line in lines))
+            connection.execute(ADD_ORDER, order)  # first: the lines reference it
+            connection.execute(ADD_LINES, lines)
             if claim is not None:
-                session.execute(update(IdempotencyRecord).where(
+                connection.execute(update(IdempotencyRecord).where(
                     IdempotencyRecord.user_index == claim[0],
                     IdempotencyRecord.key_hash == claim[1]).values(order_id=order_id))
         return SimpleNamespace(**order), [SimpleNamespace(**line) for line in lines]
@@ -257,11 +258,15 @@ class DatabaseOrderingService:
         items = tuple(self._view((order, lines.get(order.id, []))) for order in orders)
         return Page(items=items, total=total or 0, page=page, page_size=page_size)
 
-    def _view(self, stored: tuple[Any, Sequence[Any]]) -> OrderView:
-        """The view of an order and its lines (ORM objects or anything with their fields)."""
+    def _view(self, stored: tuple[Any, Sequence[Any]], user_id: str | None = None
+              ) -> OrderView:
+        """The view of an order and its lines (ORM objects or anything with their fields);
+        the owner is decrypted from the row unless the caller knows it (it just sealed it)."""
         order, lines = stored
+        if user_id is None:
+            user_id = self.refs.open(order.user_ref, order.id, order.user_index)
         return OrderView(
-            id=order.id, user_id=self.refs.open(order.user_ref, order.id, order.user_index),
+            id=order.id, user_id=user_id,
             status=order.status, total=Decimal(order.total).quantize(CENT),
             created_at=iso(order.created_at), updated_at=iso(order.updated_at),
             lines=tuple(OrderLineView(

@@ -218,10 +218,13 @@ class Blocklist:
 
     def match(self, client_address: str | None) -> Block | None:
         """The block in force for this client address, or None. Cheap: called per request."""
+        snapshot = self._current()
+        if not snapshot.index:  # nothing blocked (the usual case): no address to parse
+            return None
         address = parse_address(client_address)
         if address is None:
             return None
-        block = self._current().match(address)
+        block = snapshot.match(address)
         if block is None or (block.expires_at is not None
                              and block.expires_at <= utc(self._clock)):
             return None

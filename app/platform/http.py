@@ -1,4 +1,5 @@
-"""The HTTP edge: request ids, content-type and body checks before any view runs."""
+"""The HTTP edge: request ids, content-type and body checks before any view runs, the request
+log line, and the cookie session (opened without signing work when the request has none)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from app.platform import audit
@@ -25,6 +28,7 @@ def init_app(app: Flask, api_prefixes: tuple[str, ...] = ("/api/",),
              gate: Callable[[], None] | None = None) -> None:
     """``gate()`` runs right after the request gets its id, before any other work (the
     blocked-address check); it refuses a request by raising."""
+    app.session_interface = CookieSessions()
 
     @app.before_request
     def _start() -> None:
@@ -92,3 +96,14 @@ def _loggable_path() -> str:
     the audit events name the person by pseudonym instead."""
     user_id = (request.view_args or {}).get("user_id")
     return request.path.replace(str(user_id), "{user_id}") if user_id else request.path
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, but a request without the session cookie (every API
+    call, most first page views) gets an empty session without a signing serializer built
+    for it: Flask builds one per request before it looks for the cookie."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Integer, String, delete, select, text
+from sqlalchemy import Connection, Integer, String, delete, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.platform.clock import Clock
@@ -103,9 +103,12 @@ def holder_of(name: str) -> str | None:
         return session.scalar(select(Lease.holder).where(Lease.name == name))
 
 
-def serialize_in(session: Session, name: str) -> None:
-    """Within ``session``'s transaction, wait for every other transaction serialized on
-    ``name`` (PostgreSQL: ``pg_advisory_xact_lock``). SQLite transactions already run one
-    writer at a time (``BEGIN IMMEDIATE``), so nothing is needed there."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key(name)})
+def serialize_in(transaction: Session | Connection, name: str) -> None:
+    """Within the transaction (an ORM session's or a Core connection's), wait for every other
+    transaction serialized on ``name`` (PostgreSQL: ``pg_advisory_xact_lock``). SQLite
+    transactions already run one writer at a time (``BEGIN IMMEDIATE``), so nothing is needed
+    there."""
+    bind = transaction.get_bind() if isinstance(transaction, Session) else transaction
+    if bind.dialect.name == "postgresql":
+        transaction.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                            {"k": advisory_key(name)})

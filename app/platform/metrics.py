@@ -8,6 +8,7 @@ administrator's access token or the ``METRICS_TOKEN`` bearer secret, nothing els
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import time
@@ -100,8 +101,9 @@ def init_app(app: Flask, audit: AuditTrail, verifier: AccessTokenVerifier,
     def _count(response: Response) -> Response:
         method, endpoint = request_labels()
         started = g.get("started", time.perf_counter())  # set by the HTTP edge
-        REQUESTS.labels(method, endpoint, str(response.status_code)).inc()
-        LATENCY.labels(method, endpoint).observe(time.perf_counter() - started)
+        counter, latency = _series(method, endpoint, response.status_code)
+        counter.inc()
+        latency.observe(time.perf_counter() - started)
         return response
 
     @app.get("/metrics")
@@ -111,6 +113,14 @@ def init_app(app: Flask, audit: AuditTrail, verifier: AccessTokenVerifier,
             raise Problem(401 if not token else 403, "Metrics need an administrator or the "
                           "metrics token.", headers={"WWW-Authenticate": 'Bearer realm="shop"'})
         return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+@functools.cache
+def _series(method: str, endpoint: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram of one label set, looked up once per process
+    (``labels()`` checks and locks on every call). The label sets are bounded (see below)."""
+    return (REQUESTS.labels(method, endpoint, str(status)),
+            LATENCY.labels(method, endpoint))
 
 
 def request_labels() -> tuple[str, str]:

@@ -3,7 +3,7 @@
 Each module owns ``migrations/<module>/`` with its own version table
 (``alembic_version_<module>``), so modules evolve their schemas independently and may live in
 separate databases. The histories and their binds come from the module registry through
-``init_app``. ``upgrade_all`` applies every history of the current app; ``check_all`` reports
+``migration_commands.init_app``. ``upgrade_all`` applies every history of the current app; ``check_all`` reports
 any difference between the models and the migrated schema.
 """
 
@@ -22,24 +22,17 @@ from flask import Flask, current_app
 from flask_migrate import Migrate, upgrade
 
 from app.platform.db import db
+from app.platform.migration_commands import HISTORIES
 
 MIGRATIONS_ROOT = Path(
     os.environ.get("SHOP_MIGRATIONS_DIR", Path(__file__).resolve().parents[2] / "migrations")
 )
-_HISTORIES = "shop.migration_histories"
-
 migrate = Migrate(compare_type=True, render_as_batch=True)
-
-
-def init_app(app: Flask, histories: Mapping[str, str | None]) -> None:
-    """``histories``: folder under ``MIGRATIONS_ROOT`` -> its bind (``None``: the default)."""
-    app.extensions[_HISTORIES] = dict(histories)
-    migrate.init_app(app, db)
 
 
 def histories() -> dict[str, str | None]:
     """The current app's migration histories and their binds."""
-    return dict(current_app.extensions[_HISTORIES])
+    return dict(current_app.extensions[HISTORIES])
 
 
 def bind_of(history: str) -> str | None:
@@ -85,6 +78,9 @@ def run_env(history: str) -> None:
 
 
 def upgrade_all() -> None:
+    from app.platform.migration_commands import configure
+
+    configure(current_app)  # the app does not load Flask-Migrate until a command needs it
     for history in histories():
         directory = MIGRATIONS_ROOT / history
         if (directory / "versions").is_dir():

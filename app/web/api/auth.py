@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
-from flask import g
+from flask import g, request
 
 from app.kernel import Principal
 from app.platform import audit as audit_context
@@ -39,7 +39,11 @@ class BearerProtector(ResourceProtector):
 
     def principal(self) -> Principal:
         try:
-            token = self.acquire_token()
+            # Authlib's ``acquire_token`` first wraps the request in a ``FlaskJsonRequest``,
+            # which computes the full URL on every call; bearer validation reads only the
+            # ``Authorization`` header (our validator ignores the request), so the Flask
+            # request goes in as it is.
+            token = self.validate_request(None, request)
         except OAuth2Error as error:
             self.raise_error_response(error)
             raise  # unreachable: raise_error_response always raises

@@ -20,10 +20,11 @@ BEARER: dict[str, list[str]] = {"bearer": []}
 ERRORS = {"HTTP_400": s.Problem, "HTTP_401": s.Problem, "HTTP_403": s.Problem}
 
 
-def product_json(product: ProductView) -> dict[str, Any]:
-    data = as_dict(product)
-    data["price"] = f"{product.price:.2f}"
-    return data
+def product_json(p: ProductView) -> dict[str, Any]:
+    """Every field of the view (the ProductOut model), the price as a two-place string."""
+    return {"id": p.id, "sku": p.sku, "name": p.name, "description": p.description,
+            "category": p.category, "price": f"{p.price:.2f}", "stock": p.stock,
+            "is_active": p.is_active, "created_at": p.created_at, "updated_at": p.updated_at}
 
 
 def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:

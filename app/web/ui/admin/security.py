@@ -13,7 +13,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from app.platform.security_stats import OUTCOMES
-from app.web.charts import LABELS, security_chart
 from app.web.ui.admin.kit import AdminKit
 from app.web.ui.common import page
 
@@ -40,6 +39,10 @@ def routes(bp: Blueprint, kit: AdminKit) -> None:
 
     @bp.get("/security")
     def security() -> Response:
+        # pygal (a few MB per process) is loaded by the first dashboard a worker draws, not by
+        # every worker at start: most never draw one.
+        from app.web.charts import LABELS, security_chart
+
         principal = kit.principal()
         counts = stats.hourly(principal)
         # pygal escapes every label and value it writes; the SVG is the shop's own output.
