@@ -16,9 +16,15 @@ from app.catalog.contract import CatalogService
 from app.catalog.grpc_client import GrpcCatalogClient
 from app.catalog.wiring import build_catalog
 from app.config import ConfigError, Settings
+from app.identity import grpc_client as identity_clients
 from app.identity import grpc_server as identity_grpc
-from app.identity.contract import IdentityService
-from app.identity.grpc_client import GrpcIdentityClient
+from app.identity.contract import (
+    AccountService,
+    RevocationFeed,
+    SessionService,
+    SigningKeyService,
+    TwoFactorService,
+)
 from app.identity.wiring import build_identity
 from app.kernel import Principal
 from app.ordering import grpc_server as ordering_grpc
@@ -45,7 +51,12 @@ class Services:
     settings: Settings
     clock: Clock
     audit: AuditTrail
-    identity: IdentityService
+    # The identity module's contracts.
+    accounts: AccountService
+    sessions: SessionService
+    two_factor: TwoFactorService
+    signing_keys: SigningKeyService
+    revocations: RevocationFeed
     verifier: AccessTokenVerifier
     keyrings: KeyRingLoader
     blocklist: Blocklist
@@ -76,12 +87,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     transport = _transport(settings)
     peers = PeerStatus(transport) if transport.any_remote else None
     clients = _RemoteClients(transport, audit, peers)
-    identity = clients.identity() or cast(IdentityService, InProcessBoundary(
-        "identity", build_identity(settings, audit=audit, clock=clock, keyrings=keyrings,
-                                   on_revoked=on_revoked, erase_hooks=erase_hooks)))
+    identity = clients.identity() or _local_identity(build_identity(
+        settings, audit=audit, clock=clock, keyrings=keyrings, on_revoked=on_revoked,
+        erase_hooks=erase_hooks))
     verifier = build_verifier(
-        jwks_source=identity.jwks,
-        revocation_feed=identity.revocations_since,
+        jwks_source=identity["signing_keys"].jwks,
+        revocation_feed=identity["revocations"].revocations_since,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         clock=clock,
@@ -97,16 +108,26 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     background: list[Periodic] = []
     if ordering is None:
         ordering = cast(OrderingService, InProcessBoundary("ordering", build_ordering(
-            identity=_calling_as("ordering", identity), catalog=_calling_as("ordering", catalog),
+            identity=_calling_as("ordering", identity["accounts"]),
+            catalog=_calling_as("ordering", catalog),
             keyrings=keyrings, audit=audit, clock=clock, pending_ttl=settings.order_pending_ttl,
             max_pending_units=settings.order_max_pending_units)))
         background += _sweeps(settings, ordering)
     erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
-    return Services(settings=settings, clock=clock, audit=audit, identity=identity,
+    return Services(settings=settings, clock=clock, audit=audit, **identity,
                     verifier=verifier, keyrings=keyrings, catalog=catalog, ordering=ordering,
                     transport=transport, peers=peers, background=background,
                     blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds),
                     security=SecurityStats(audit, clock))
+
+
+IDENTITY_CONTRACTS = ("accounts", "sessions", "two_factor", "signing_keys", "revocations")
+
+
+def _local_identity(built: Any) -> dict[str, Any]:
+    """Each in-process identity service behind its boundary, by its ``Services`` name."""
+    return {name: InProcessBoundary("identity", getattr(built, name))
+            for name in IDENTITY_CONTRACTS}
 
 
 def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:
@@ -133,8 +154,14 @@ class _RemoteClients:
         self._peers.remotes.append(client.remote)  # type: ignore[union-attr]
         return client
 
-    def identity(self) -> IdentityService | None:
-        return self._client("identity", GrpcIdentityClient)
+    def identity(self) -> dict[str, Any] | None:
+        """The identity clients by ``Services`` name (the accounts client reports the
+        module's health: one host serves every identity service)."""
+        if not self._transport.remote("identity"):
+            return None
+        clients = identity_clients.grpc_identity_clients(self._transport, self._audit)
+        self._peers.remotes.append(clients[0].remote)  # type: ignore[union-attr]
+        return dict(zip(IDENTITY_CONTRACTS, clients, strict=True))
 
     def catalog(self) -> CatalogService | None:
         return self._client("catalog", GrpcCatalogClient)
@@ -153,7 +180,7 @@ def _calling_as(caller: str, service: Any, system_caller: str | None = None) -> 
     """A remote client that presents ``caller``'s certificate (sharing the module's breaker),
     and ``system_caller``'s for a system principal (default: the same); an in-process service
     as it is."""
-    if isinstance(service, GrpcIdentityClient | GrpcCatalogClient | GrpcOrderingClient):
+    if isinstance(service, (*identity_clients.CLIENTS, GrpcCatalogClient, GrpcOrderingClient)):
         return type(service)(service.remote.settings, service.remote.audit,
                              remote=service.remote.as_caller(caller, system_caller))
     return service
@@ -168,7 +195,9 @@ def as_operator(services: Services) -> Services:
     trust to assert it for operator methods (erase, lock, sweep...). The web certificate
     cannot, so whoever holds the web tier's key cannot act as the operator."""
     caller = services.transport.caller
-    return replace(services, identity=_calling_as(caller, services.identity, OPERATOR),
+    identity = {name: _calling_as(caller, getattr(services, name), OPERATOR)
+                for name in IDENTITY_CONTRACTS}
+    return replace(services, **identity,
                    catalog=_calling_as(caller, services.catalog, OPERATOR),
                    ordering=_calling_as(caller, services.ordering, OPERATOR))
 
@@ -216,14 +245,16 @@ def hosted_settings(settings: Settings, modules: list[str]) -> Settings:
 def build_module_host(services: Services, modules: list[str],
                       scope: Callable[[], AbstractContextManager[Any]]) -> ModuleHost:
     """A gRPC host serving ``modules`` from this process's in-process services."""
-    builders: dict[str, Callable[[], Registration]] = {
-        "identity": lambda: identity_grpc.registration(services.identity),
-        "catalog": lambda: catalog_grpc.registration(services.catalog),  # type: ignore[arg-type]
-        "ordering": lambda: ordering_grpc.registration(services.ordering),  # type: ignore[arg-type]
+    builders: dict[str, Callable[[], list[Registration]]] = {
+        "identity": lambda: identity_grpc.registrations(
+            services.accounts, services.sessions, services.two_factor, services.signing_keys,
+            services.revocations),
+        "catalog": lambda: [catalog_grpc.registration(services.catalog)],  # type: ignore[arg-type]
+        "ordering": lambda: [ordering_grpc.registration(services.ordering)],  # type: ignore[arg-type]
     }
     unknown = [m for m in modules if m not in builders]
     if unknown:
         raise ConfigError(f"cannot host {', '.join(unknown)} over gRPC")
-    return ModuleHost(registrations=[builders[m]() for m in modules],
+    return ModuleHost(registrations=[r for m in modules for r in builders[m]()],
                       transport=services.transport, verify=services.verifier.verify,
                       audit=services.audit, scope=scope, modules=modules)

@@ -72,7 +72,7 @@ def round_trip_rows(n: int = 300) -> list[Row]:
     from app import create_app
     from app.bootstrap import build_module_host
     from app.config import Settings
-    from app.identity.grpc_client import GrpcIdentityClient
+    from app.identity.grpc_client import GrpcAccountClient
     from app.identity.signing import SigningKeyStore, generate_private_pem
     from app.platform.clock import SystemClock
     from app.platform.db import db
@@ -94,14 +94,16 @@ def round_trip_rows(n: int = 300) -> list[Row]:
         services = app.extensions["shop.services"]
         Pki(services.transport.pki_dir).ensure(["identity", "web"])
         with app.app_context():
-            user = services.identity.register("bench", "bench@example.com",
+            user = services.accounts.register("bench", "bench@example.com",
                                               "correct horse battery staple")
-            local = _median_ms(lambda: services.identity.get_user(user.id), n)
+            tokens = services.sessions.login("bench", "correct horse battery staple").tokens
+            owner = services.verifier.verify(tokens.access)  # the user reads their own profile
+            local = _median_ms(lambda: services.accounts.get_user(owner, user.id), n)
         host = build_module_host(services, ["identity"], app.app_context)
         port = host.start("127.0.0.1:0")
         transport = replace(services.transport, targets={"identity": f"127.0.0.1:{port}"})
-        client = GrpcIdentityClient(transport, services.audit)
-        remote = _median_ms(lambda: client.get_user(user.id), n)
+        client = GrpcAccountClient(transport, services.audit)
+        remote = _median_ms(lambda: client.get_user(owner, user.id), n)
         client.remote.close()
         host.stop(grace=None)
     return [("identity get_user p50 ms: gRPC mTLS vs in-process", round(remote, 3),

@@ -22,7 +22,7 @@ from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.contract import CatalogService, Reservation, ReservationLine
-from app.identity.contract import IdentityService
+from app.identity.contract import AccountService
 from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
 from app.ordering import compensations
 from app.ordering.cart import Carts
@@ -89,7 +89,7 @@ def fingerprint(merged: dict[str, int]) -> str:
 
 
 class DatabaseOrderingService:
-    def __init__(self, *, identity: IdentityService, catalog: CatalogService,
+    def __init__(self, *, identity: AccountService, catalog: CatalogService,
                  references: UserReferences, audit: AuditTrail, clock: Clock,
                  cap: PendingCap | None = None, sweep: SweepSettings | None = None) -> None:
         self.identity = identity
@@ -110,15 +110,15 @@ class DatabaseOrderingService:
                     idempotency_key: str | None = None) -> OrderView:
         merged = merge_items(items)
         if idempotency_key is None:
-            return self._place(principal.user_id, merged, None)
+            return self._place(principal, merged, None)
         return self.keys.run(
             self.refs.index(principal.user_id), idempotency_key, fingerprint(merged),
-            create=lambda claim: self._place(principal.user_id, merged, claim),
+            create=lambda claim: self._place(principal, merged, claim),
             load=lambda order_id: self._view(self._load(order_id)))
 
-    def _place(self, user_id: str, merged: dict[str, int],
+    def _place(self, principal: Principal, merged: dict[str, int],
                claim: tuple[str, str] | None) -> OrderView:
-        self.identity.ensure_active(user_id)
+        user_id = self.identity.ensure_active(principal).id  # the caller's own account
         self.cap.precheck(self.refs.index(user_id), sum(merged.values()))
         order_id = str(uuid.uuid4())
         lines = tuple(ReservationLine(pid, qty) for pid, qty in sorted(merged.items()))

@@ -16,20 +16,21 @@ from app.identity.contract import InvalidCredentials, InvalidTwoFactorCode
 from app.kernel import PermissionDenied, Principal
 from app.platform import call_context
 from app.platform.clock import FrozenClock
+from tests.contract.conftest import Identity
 
 PASSWORD = "correct horse battery staple"
 
 
-def signed_in(identity: Any, services: Services, name: str) -> tuple[str, Principal]:
-    identity.register(name, f"{name}@example.com", PASSWORD)
-    token = identity.login(name, PASSWORD).tokens.access
+def signed_in(identity: Identity, services: Services, name: str) -> tuple[str, Principal]:
+    identity.accounts.register(name, f"{name}@example.com", PASSWORD)
+    token = identity.sessions.login(name, PASSWORD).tokens.access
     return token, services.verifier.verify(token)
 
 
-def step_up(identity: Any, token: str, principal: Principal, password: str,
+def step_up(identity: Identity, token: str, principal: Principal, password: str,
             code: str = "") -> int:
     with call_context.acting_for(token, principal):
-        return int(identity.reauthenticate(principal, password, code))
+        return int(identity.sessions.reauthenticate(principal, password, code))
 
 
 def step_up_events(services: Services) -> list[dict[str, Any]]:
@@ -37,7 +38,7 @@ def step_up_events(services: Services) -> list[dict[str, Any]]:
 
 
 def test_the_password_proves_it_and_a_wrong_one_counts_toward_the_lockout(
-        identity: Any, services: Services, clock: FrozenClock) -> None:
+        identity: Identity, services: Services, clock: FrozenClock) -> None:
     token, principal = signed_in(identity, services, "ada")
     assert step_up(identity, token, principal, PASSWORD) == int(clock.time())
     for _ in range(5):
@@ -53,16 +54,18 @@ def test_the_password_proves_it_and_a_wrong_one_counts_toward_the_lockout(
     assert any(e["event"] == "authn_login_lock" for e in services.audit.recent(50))
 
 
-def test_with_two_factor_on_a_code_is_needed_once(identity: Any, services: Services,
+def test_with_two_factor_on_a_code_is_needed_once(identity: Identity, services: Services,
                                                   clock: FrozenClock) -> None:
     """Attack: a stolen session with a known password but no second factor; code replay."""
     token, principal = signed_in(identity, services, "grace")
     with call_context.acting_for(token, principal):
-        secret = identity.setup_two_factor(principal, PASSWORD).secret
-        backup = identity.confirm_two_factor(principal, pyotp.TOTP(secret).at(int(clock.time())))
+        secret = identity.two_factor.setup_two_factor(principal, PASSWORD).secret
+        backup = identity.two_factor.confirm_two_factor(
+            principal, pyotp.TOTP(secret).at(int(clock.time())))
     clock.advance(30)
-    token = identity.verify_login(identity.login("grace", PASSWORD).login_ticket,
-                                  pyotp.TOTP(secret).at(int(clock.time()))).tokens.access
+    token = identity.sessions.verify_login(
+        identity.sessions.login("grace", PASSWORD).login_ticket,
+        pyotp.TOTP(secret).at(int(clock.time()))).tokens.access
     principal = services.verifier.verify(token)
     clock.advance(30)
     with pytest.raises(InvalidTwoFactorCode) as caught:
@@ -79,8 +82,8 @@ def test_with_two_factor_on_a_code_is_needed_once(identity: Any, services: Servi
     assert outcomes.count(("success", ["pwd", "otp"])) == 2
 
 
-def test_a_system_principal_cannot_step_up(identity: Any, app: Any) -> None:
-    if not hasattr(identity, "_target"):
+def test_a_system_principal_cannot_step_up(identity: Identity, app: Any) -> None:
+    if not hasattr(identity.sessions, "_target"):
         pytest.skip("system principals carry no token to send over gRPC")
     with pytest.raises(PermissionDenied):
-        identity.reauthenticate(Principal.system("cli"), PASSWORD, "")
+        identity.sessions.reauthenticate(Principal.system("cli"), PASSWORD, "")

@@ -57,8 +57,8 @@ def test_internal_errors_never_leak_a_stack_trace(app, api: Api, monkeypatch) ->
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("SELECT secret FROM keys -- /home/shop/app.py line 12")
 
-    monkeypatch.setattr(api.services.identity._target, "login", explode)  # type: ignore[attr-defined]
-    api.services.identity._cache.clear()  # type: ignore[attr-defined]
+    monkeypatch.setattr(api.services.sessions._target, "login", explode)  # type: ignore[attr-defined]
+    api.services.sessions._cache.clear()  # type: ignore[attr-defined]
     response = api.login()
     assert response.status_code == 500
     text = response.get_data(as_text=True)

@@ -12,8 +12,8 @@ import pytest
 from app.catalog.contract import InsufficientStock
 from app.catalog.grpc_client import ERRORS as CATALOG_ERRORS
 from app.catalog.grpc_client import IDEMPOTENT as CATALOG_IDEMPOTENT
-from app.identity.grpc_client import GrpcIdentityClient
-from app.kernel import InternalError, NotFound, Unavailable
+from app.identity.grpc_client import GrpcSigningKeyClient
+from app.kernel import InternalError, NotFound, Principal, Unavailable
 from app.ordering.grpc_client import IDEMPOTENT as ORDERING_IDEMPOTENT
 from app.platform import call_context
 from app.platform.audit import AuditTrail
@@ -22,17 +22,19 @@ from app.platform.grpc.errors import ATTRS_KEY, CODE_KEY, FIELDS_KEY, from_rpc_e
 from app.platform.grpc.settings import TransportSettings
 from tests.grpc_support import make_pki
 
+ADMIN = Principal("admin-id", "admin", "jti", "sid", 0, 0)
+
 
 @pytest.fixture
-def client(tmp_path: Path) -> GrpcIdentityClient:
+def client(tmp_path: Path) -> GrpcSigningKeyClient:
     make_pki(tmp_path / "pki")
-    return GrpcIdentityClient(TransportSettings(pki_dir=tmp_path / "pki",
-                                                targets={"identity": "127.0.0.1:1"}),
-                              AuditTrail())
+    return GrpcSigningKeyClient(TransportSettings(pki_dir=tmp_path / "pki",
+                                                  targets={"identity": "127.0.0.1:1"}),
+                                AuditTrail())
 
 
 def test_a_channel_made_before_fork_is_never_reused_in_the_worker(
-        client: GrpcIdentityClient, monkeypatch: pytest.MonkeyPatch) -> None:
+        client: GrpcSigningKeyClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """gunicorn forks workers after the app is built; each worker must make its own channel."""
     parent = client.remote.channel()
     assert client.remote.channel() is parent  # one channel per process
@@ -54,7 +56,7 @@ def test_retry_policy_covers_idempotent_methods_only() -> None:
     assert "PlaceOrder" not in ORDERING_IDEMPOTENT
 
 
-def test_the_users_token_and_request_id_travel_in_metadata(client: GrpcIdentityClient) -> None:
+def test_the_users_token_and_request_id_travel_in_metadata(client: GrpcSigningKeyClient) -> None:
     assert client.remote.metadata() == []
     with call_context.acting_for("the.token", None):
         assert ("authorization", "Bearer the.token") in client.remote.metadata()
@@ -94,7 +96,7 @@ def test_infrastructure_statuses_become_unavailable_or_internal() -> None:
                       NotFound)
 
 
-def test_key_rotation_gets_its_own_longer_deadline(client: GrpcIdentityClient) -> None:
+def test_key_rotation_gets_its_own_longer_deadline(client: GrpcSigningKeyClient) -> None:
     """Making an RSA-4096 key can outlast the 2 s default on a busy host; a rotation that
     timed out would fail for the operator and count against the identity breaker."""
     from app.identity.grpc_client import KEY_DEADLINE
@@ -110,8 +112,8 @@ def test_key_rotation_gets_its_own_longer_deadline(client: GrpcIdentityClient) -
 
     client.remote.channel()
     client.remote._stub = Stub()
-    client.rotate_signing_key()
-    client.remove_signing_key("k1")
+    client.rotate_signing_key(ADMIN)
+    client.remove_signing_key(ADMIN, "k1")
     assert seen == {"RotateSigningKey": KEY_DEADLINE, "RemoveSigningKey": KEY_DEADLINE}
     assert client.remote.settings.deadline < KEY_DEADLINE
     client.remote.close()

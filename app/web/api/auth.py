@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
-from flask import g
+from flask import Blueprint, Response, g, request
 
-from app.kernel import Principal
+from app.kernel import PermissionDenied, Principal
 from app.platform import audit as audit_context
 from app.platform.access_tokens import AccessTokenValidator, principal_of
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
-from app.platform.errors import Problem
+from app.platform.errors import Problem, contract_error_response
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,3 +73,16 @@ def make_guards(protector: BearerProtector, audit: AuditTrail) -> tuple[
         return wrapper  # type: ignore[return-value]
 
     return authenticated, admin_only
+
+
+def audit_refusals(bp: Blueprint, audit: AuditTrail) -> None:
+    """The services decide who may do what; a refusal (403) from one of ``bp``'s views is
+    audited as ``authz_fail`` with the caller, as the guards audit theirs."""
+
+    @bp.errorhandler(PermissionDenied)
+    def refused(error: PermissionDenied) -> Response:
+        principal = g.get("principal")
+        audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
+                     actor=Subject(principal.user_id) if principal is not None else "",
+                     target=(request.endpoint or request.path)[:128])
+        return contract_error_response(error)
