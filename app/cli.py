@@ -127,11 +127,11 @@ def keys_group(signing_keys: SigningKeyService) -> AppGroup:
 def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
     """Key-ring purpose -> the owning module's contract method that re-encrypts its rows
     under the ring's primary key (returns how many rows changed). One line per purpose."""
-    two_factor = services.two_factor
+    two_factor, ordering = services.two_factor, services.ordering
     rotations: dict[str, Callable[[], int]] = {
         "totp": lambda: two_factor.reencrypt_totp_secrets(CLI)}
-    if services.ordering is not None:
-        rotations["order_user"] = services.ordering.reencrypt_user_references
+    if ordering is not None:
+        rotations["order_user"] = lambda: ordering.reencrypt_user_references(CLI)
     return rotations
 
 

@@ -173,7 +173,7 @@ def split_shop_rows(count: int = 150) -> list[Row]:
         local = create_app(Settings(profile="development", instance_path=Path(tmp),
                                     password_hash_iterations=1000, log_level="WARNING"))
         svc = local.extensions["shop.services"]
-        user = svc.identity.register("bencher", "bench@example.com", "correct horse battery")
+        user = svc.accounts.register("bencher", "bench@example.com", "correct horse battery")
         admin = Principal("bench-admin", "admin", "b", "b", 0, 0)
         ids = [svc.catalog.create_product(admin, ProductDraft(
             sku=f"B{n}", name=f"Bench {n}", category="bench", price=Decimal("4.99"),
@@ -195,7 +195,7 @@ def split_shop_rows(count: int = 150) -> list[Row]:
                                       extra={**env, **to_a, "MODULE_TRANSPORT": "grpc"}))
             remote = web.extensions["shop.services"]
             _wait_serving(remote)
-            token = remote.identity.login("bencher", "correct horse battery").tokens.access
+            token = remote.sessions.login("bencher", "correct horse battery").tokens.access
             with call_context.acting_for(token, None):
                 grpc_rate = _orders_per_second(remote.ordering, who, items, count)
                 grpc_detail = _median_ms(lambda: remote.catalog.get_product(ids[0]), 300)

@@ -53,16 +53,18 @@ class GrpcCatalogClient:
         return codec.categories_from_pb(self.remote.call("ListCategories", pb.Empty()))
 
     def create_product(self, admin: Principal, draft: ProductDraft) -> ProductView:
-        reply = self.remote.call("CreateProduct", codec.draft_to_pb(draft))
+        reply = self.remote.call("CreateProduct", codec.draft_to_pb(draft), principal=admin)
         return codec.product_from_pb(reply)
 
     def update_product(self, admin: Principal, product_id: str, changes: ProductChanges
                        ) -> ProductView:
-        reply = self.remote.call("UpdateProduct", codec.changes_to_pb(product_id, changes))
+        reply = self.remote.call("UpdateProduct", codec.changes_to_pb(product_id, changes),
+                                 principal=admin)
         return codec.product_from_pb(reply)
 
     def deactivate_product(self, admin: Principal, product_id: str) -> None:
-        self.remote.call("DeactivateProduct", pb.ProductId(product_id=product_id))
+        self.remote.call("DeactivateProduct", pb.ProductId(product_id=product_id),
+                         principal=admin)
 
     def reserve(self, reservation_id: str, lines: tuple[ReservationLine, ...]) -> Reservation:
         reply = self.remote.call("Reserve", pb.ReserveRequest(

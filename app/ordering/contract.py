@@ -255,10 +255,10 @@ class OrderingService(Protocol):
         """
         ...
 
-    def reencrypt_user_references(self) -> int:
-        """Operator: re-encrypt every user reference not under the primary key of the
-        ``order_user`` ring; returns how many rows changed. The blind index is unaffected.
-        Idempotent."""
+    def reencrypt_user_references(self, principal: Principal | None) -> int:
+        """Operator (an administrator or the system): re-encrypt every user reference not
+        under the primary key of the ``order_user`` ring; returns how many rows changed. The
+        blind index is unaffected. Idempotent."""
         ...
 
 

@@ -45,10 +45,11 @@ class GrpcOrderingClient:
         request = pb.PlaceOrderRequest(items=codec.items_to_pb(items))
         if idempotency_key is not None:
             request.idempotency_key = idempotency_key
-        return codec.order_from_pb(self.remote.call("PlaceOrder", request))
+        return codec.order_from_pb(self.remote.call("PlaceOrder", request, principal=principal))
 
     def get_order(self, principal: Principal, order_id: str) -> OrderView:
-        return codec.order_from_pb(self.remote.call("GetOrder", pb.OrderId(order_id=order_id)))
+        reply = self.remote.call("GetOrder", pb.OrderId(order_id=order_id), principal=principal)
+        return codec.order_from_pb(reply)
 
     def list_orders(self, principal: Principal, page: int, page_size: int,
                     user_id: str | None = None, filters: OrderFilter | None = None
@@ -60,15 +61,17 @@ class GrpcOrderingClient:
             value = getattr(filters, name) if filters is not None else None
             if value is not None:
                 setattr(request, name, value)
-        return codec.page_from_pb(self.remote.call("ListOrders", request))
+        return codec.page_from_pb(self.remote.call("ListOrders", request, principal=principal))
 
     def cancel_order(self, principal: Principal, order_id: str) -> OrderView:
-        reply = self.remote.call("CancelOrder", pb.OrderId(order_id=order_id))
+        reply = self.remote.call("CancelOrder", pb.OrderId(order_id=order_id),
+                                 principal=principal)
         return codec.order_from_pb(reply)
 
     def change_status(self, admin: Principal, order_id: str, status: str) -> OrderView:
         reply = self.remote.call("ChangeStatus",
-                                 pb.ChangeStatusRequest(order_id=order_id, status=status))
+                                 pb.ChangeStatusRequest(order_id=order_id, status=status),
+                                 principal=admin)
         return codec.order_from_pb(reply)
 
     def get_cart(self, principal: Principal) -> CartView:
@@ -92,8 +95,9 @@ class GrpcOrderingClient:
         reply = self.remote.call("ForgetUser", pb.UserId(user_id=user_id), principal=principal)
         return int(reply.count)
 
-    def reencrypt_user_references(self) -> int:
-        return int(self.remote.call("ReencryptUserReferences", pb.Empty()).count)
+    def reencrypt_user_references(self, principal: Principal | None) -> int:
+        reply = self.remote.call("ReencryptUserReferences", pb.Empty(), principal)
+        return int(reply.count)
 
     def sweep(self, principal: Principal) -> SweepReport:
         return codec.sweep_from_pb(self.remote.call("Sweep", pb.Empty(), principal=principal))

@@ -29,7 +29,7 @@ POLICY = Policy(SERVICE, {
     "ReencryptUserReferences": _WEB | _OPERATOR,
     # The shop's own sweep runs in the process that hosts ordering; over gRPC only an operator.
     "Sweep": _OPERATOR, "ForgetUser": _ERASURE,
-}, system={"ForgetUser": _ERASURE, "Sweep": _OPERATOR})
+}, system={"ForgetUser": _ERASURE, "Sweep": _OPERATOR, "ReencryptUserReferences": _OPERATOR})
 
 
 def _principal() -> Principal:
@@ -82,7 +82,7 @@ class OrderingServicer(pb_grpc.OrderingServicer):
         return pb.Count(count=self._s.forget_user(_principal(), req.user_id))
 
     def ReencryptUserReferences(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:
-        return pb.Count(count=self._s.reencrypt_user_references())
+        return pb.Count(count=self._s.reencrypt_user_references(call_context.principal()))
 
 
     def Sweep(self, req: pb.Empty, ctx: grpc.ServicerContext) -> Any:

@@ -47,6 +47,7 @@ from app.ordering.models import CartLine, IdempotencyRecord, Order, OrderLine
 from app.ordering.references import UserReferences
 from app.ordering.sweep import OrderSweep, SweepSettings
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
+from app.platform.authz import require_admin_or_system
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
@@ -353,7 +354,8 @@ class DatabaseOrderingService:
                           module="ordering", orders_unlinked=len(orders))
         return len(orders)
 
-    def reencrypt_user_references(self) -> int:
+    def reencrypt_user_references(self, principal: Principal | None) -> int:
+        require_admin_or_system(principal)
         ring = self.refs.reload()
         prefix = f"v1.{ring.primary_kid}."
         changed, last = 0, ""

@@ -1,8 +1,9 @@
-"""Who the current call is for, carried across a module boundary.
+"""Who the current call is for, on the receiving side of a module boundary.
 
-The end user's access token travels with every remote call (gRPC metadata) and is verified
-again on the receiving side; the verified principal is then available to the servicer here.
-Stdlib only, so the web layer and modules may read it without importing a transport.
+A gRPC host verifies the caller's access token (or accepts a system principal from a caller
+allowed to assert one) and binds the principal here while the servicer runs; the servicer
+passes it to the service, which decides. Outgoing calls never read it: a client sends the
+token of the principal it is given, and nothing else. Stdlib only.
 """
 
 from __future__ import annotations
@@ -13,25 +14,18 @@ from contextvars import ContextVar
 
 from app.kernel import Principal
 
-_token: ContextVar[str | None] = ContextVar("shop_access_token", default=None)
 _principal: ContextVar[Principal | None] = ContextVar("shop_principal", default=None)
 
 
 @contextmanager
-def acting_for(token: str | None, principal: Principal | None) -> Iterator[None]:
-    token_reset = _token.set(token)
-    principal_reset = _principal.set(principal)
+def acting_for(principal: Principal | None) -> Iterator[None]:
+    reset = _principal.set(principal)
     try:
         yield
     finally:
-        _token.reset(token_reset)
-        _principal.reset(principal_reset)
-
-
-def access_token() -> str | None:
-    return _token.get()
+        _principal.reset(reset)
 
 
 def principal() -> Principal | None:
-    """The principal verified from the incoming call's access token, if any."""
+    """The principal verified from the incoming call, if any."""
     return _principal.get()

@@ -2,10 +2,11 @@
 
 In gRPC mode one module host (127.0.0.1, throwaway certificates) serves the real services,
 and ``services.catalog`` / ``services.ordering`` become gRPC clients. Over gRPC the acting
-user is always the one of the access token in the call's metadata, so the clients here mint a
-real signed token for the ``Principal`` a test passes (as the web layer forwards the user's
-own token); reservations are called with the ordering module's certificate, everything else
-with the web's, as in the real topology.
+user is always the one of the access token in the call's metadata, and a client sends the
+token its ``Principal`` argument carries: so a user principal a test makes by hand gets a
+real signed token (as one verified by the web layer carries the user's own). Reservations are
+called with the ordering module's certificate, everything else with the web's, as in the real
+topology; a system principal (an operator command) goes with the operator certificate.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from app.catalog.grpc_client import GrpcCatalogClient
 from app.identity.grpc_client import grpc_identity_clients
 from app.kernel import Principal
 from app.ordering.grpc_client import GrpcOrderingClient
-from app.platform import call_context
 from tests.grpc_support import client_settings, make_pki, running_host
 
 RESERVATIONS = frozenset({"reserve", "confirm", "release"})
@@ -49,8 +49,15 @@ def minter(services: Services) -> Callable[[Principal], str]:
     return mint
 
 
+def with_token(principal: Any, mint: Callable[[Principal], str]) -> Any:
+    """A user principal made by hand, carrying a real token for its claims; others as given."""
+    if not isinstance(principal, Principal) or principal.is_system or principal.token:
+        return principal
+    return replace(principal, token=mint(principal))
+
+
 class ActingClient:
-    """Calls a gRPC client with the token of the Principal argument bound, like the web does."""
+    """Calls a gRPC client; each Principal argument carries a real token, as verified ones do."""
 
     def __init__(self, route: Callable[[str], Any], mint: Callable[[Principal], str]) -> None:
         self._route = route
@@ -60,11 +67,8 @@ class ActingClient:
         method = getattr(self._route(name), name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            principal = next((a for a in (*args, *kwargs.values())
-                              if isinstance(a, Principal)), None)
-            token = self._mint(principal) if principal is not None else None
-            with call_context.acting_for(token, None):
-                return method(*args, **kwargs)
+            return method(*(with_token(a, self._mint) for a in args),
+                          **{k: with_token(v, self._mint) for k, v in kwargs.items()})
 
         return call
 
@@ -79,13 +83,13 @@ def grpc_clients(transport: str, app: Flask) -> Iterator[dict[str, Any] | None]:
     with running_host(app, local, ["identity", "catalog", "ordering"]) as host:
         port = host.port or 0
 
-        def settings(module: str, caller: str = "web") -> Any:
-            return client_settings(local, module, port, caller=caller)
+        def settings(module: str, caller: str = "web", system: str | None = "operator") -> Any:
+            return client_settings(local, module, port, caller=caller, system_caller=system)
 
         clients = {
             "identity": grpc_identity_clients(settings("identity"), local.audit),
             "catalog": GrpcCatalogClient(settings("catalog"), local.audit),
-            "catalog_as_ordering": GrpcCatalogClient(settings("catalog", "ordering"),
+            "catalog_as_ordering": GrpcCatalogClient(settings("catalog", "ordering", None),
                                                      local.audit),
             "ordering": GrpcOrderingClient(settings("ordering"), local.audit),
         }

@@ -22,8 +22,6 @@ from app.platform.grpc.errors import ATTRS_KEY, CODE_KEY, FIELDS_KEY, from_rpc_e
 from app.platform.grpc.settings import TransportSettings
 from tests.grpc_support import make_pki
 
-ADMIN = Principal("admin-id", "admin", "jti", "sid", 0, 0)
-
 
 @pytest.fixture
 def client(tmp_path: Path) -> GrpcSigningKeyClient:
@@ -56,10 +54,17 @@ def test_retry_policy_covers_idempotent_methods_only() -> None:
     assert "PlaceOrder" not in ORDERING_IDEMPOTENT
 
 
-def test_the_users_token_and_request_id_travel_in_metadata(client: GrpcSigningKeyClient) -> None:
-    assert client.remote.metadata() == []
-    with call_context.acting_for("the.token", None):
-        assert ("authorization", "Bearer the.token") in client.remote.metadata()
+def test_only_the_given_principals_token_travels(client: GrpcSigningKeyClient) -> None:
+    """Nothing for no principal (a public method, a health probe), whatever call is being
+    served; the user's own token; a system principal by name, never with a token."""
+    user = Principal(user_id="u1", role="user", jti="j", session_id="s", issued_at=0,
+                     expires_at=0, token="the.token")
+    served = Principal(user_id="u2", role="admin", jti="k", session_id="t", issued_at=0,
+                       expires_at=0, token="someone.elses")
+    with call_context.acting_for(served):  # the call this process is serving right now
+        assert client.remote.metadata() == []
+        assert client.remote.metadata(user) == [("authorization", "Bearer the.token")]
+        assert client.remote.metadata(Principal.system("cli")) == [("x-shop-system", "cli")]
 
 
 class Failed(grpc.RpcError):
@@ -112,8 +117,8 @@ def test_key_rotation_gets_its_own_longer_deadline(client: GrpcSigningKeyClient)
 
     client.remote.channel()
     client.remote._stub = Stub()
-    client.rotate_signing_key(ADMIN)
-    client.remove_signing_key(ADMIN, "k1")
+    client.rotate_signing_key(Principal.system("cli"))
+    client.remove_signing_key(Principal.system("cli"), "k1")
     assert seen == {"RotateSigningKey": KEY_DEADLINE, "RemoveSigningKey": KEY_DEADLINE}
     assert client.remote.settings.deadline < KEY_DEADLINE
     client.remote.close()

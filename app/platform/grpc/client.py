@@ -7,8 +7,9 @@
   at most 3 attempts, exponential backoff, on UNAVAILABLE only.
 * One ``ConcurrentBreaker`` per remote module counts UNAVAILABLE, DEADLINE_EXCEEDED and
   INTERNAL only; business errors never trip it. An open breaker answers ``Unavailable`` at once.
-* Metadata: the end user's access token (from the current call or web request), the request id,
-  and in development shared-secret mode the caller's name and the secret.
+* Metadata: the token of the principal the call is made for (and nothing else: never the web
+  request's), or ``x-shop-system`` for a system principal, the request id, and in development
+  shared-secret mode the caller's name and the secret.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.kernel import ContractError, Principal, Unavailable
-from app.platform import call_context
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.grpc.breaker import ConcurrentBreaker
 from app.platform.grpc.credentials import channel_credentials, server_name_option
@@ -92,20 +92,6 @@ def _request_id() -> str:
     except ImportError:  # pragma: no cover - flask is a dependency
         pass
     return ""
-
-
-def outgoing_token() -> str | None:
-    """The end user's token: the one this call acts for, else the web request's bearer."""
-    token = call_context.access_token()
-    if token:
-        return token
-    from flask import has_request_context, request
-
-    if has_request_context():
-        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and value:
-            return value.strip()
-    return None
 
 
 class RemoteModule:
@@ -196,16 +182,15 @@ class RemoteModule:
         if system is not None:
             system.close()
 
-    def metadata(self, principal: Principal | None = None, *,
-                 for_user: bool = True) -> list[tuple[str, str]]:
-        """A system principal travels by name (the receiving policy must accept one for the
-        method); anyone else by their access token (none for a health probe)."""
+    def metadata(self, principal: Principal | None = None) -> list[tuple[str, str]]:
+        """A system principal travels by name (the receiving policy must accept one from this
+        certificate for the method); a user by the token they were verified from; no
+        principal (a public method, a health probe) sends neither."""
         pairs: list[tuple[str, str]] = []
-        token = outgoing_token() if for_user else None
         if principal is not None and principal.is_system:
             pairs.append((SYSTEM_KEY, principal.user_id.removeprefix("system:")))
-        elif token:
-            pairs.append(("authorization", f"Bearer {token}"))
+        elif principal is not None and principal.token:
+            pairs.append(("authorization", f"Bearer {principal.token}"))
         request_id = _request_id()
         if request_id:
             pairs.append((REQUEST_ID_KEY, request_id[:64]))
@@ -216,10 +201,10 @@ class RemoteModule:
 
     def call(self, method: str, request: Any, principal: Principal | None = None,
              deadline: float | None = None) -> Any:
-        """Invoke ``method`` (for ``principal`` when it is a system principal, else for the
-        current call's user); raises the contract error the remote side raised, or
-        Unavailable. ``deadline`` replaces the module's default for a method known to take
-        longer (making an RSA-4096 key), so it neither fails nor counts against the breaker."""
+        """Invoke ``method`` for ``principal`` (None: for nobody); raises the contract error
+        the remote side raised, or Unavailable. ``deadline`` replaces the module's default
+        for a method known to take longer (making an RSA-4096 key), so it neither fails nor
+        counts against the breaker."""
         sender = self._sender(principal)
         if sender is not self:
             return sender.call(method, request, principal, deadline)
@@ -243,9 +228,7 @@ class RemoteModule:
         stub = health_pb2_grpc.HealthStub(self.channel())
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=self.service),
-                               # A probe acts for nobody: a bearer value on the request that
-                               # asked (/readyz) must not make the host refuse the probe.
-                               timeout=timeout, metadata=self.metadata(for_user=False))
+                               timeout=timeout, metadata=self.metadata())  # for nobody
         except grpc.RpcError as error:
             return f"UNREACHABLE ({error.code().name})"
         return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))

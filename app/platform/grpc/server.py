@@ -127,7 +127,7 @@ class Gatekeeper(grpc.ServerInterceptor):
                     context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                   "This caller may not call this method.")
                 principal = self._principal(metadata, context, method, caller)
-                with call_context.acting_for(principal.token if principal else None, principal):
+                with call_context.acting_for(principal):
                     return _run(behaviour, request, context, method)
 
         return guarded

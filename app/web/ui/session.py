@@ -30,7 +30,6 @@ from werkzeug.wrappers import Response
 from app.identity.contract import SessionService, TokenPair
 from app.kernel import ContractError, Principal, Unauthenticated
 from app.platform import audit as audit_context
-from app.platform import call_context
 from app.platform.access_tokens import AccessTokenVerifier
 from app.platform.audit import AuditTrail, SecurityEvent
 from app.platform.clock import Clock
@@ -123,7 +122,6 @@ class UiSession:
         refresh = request.cookies.get(self.names.refresh)
         principal = self._verify(access) if access else None
         if principal is not None:
-            self._act_as(access)
             return principal
         if not refresh:
             if access:
@@ -135,27 +133,7 @@ class UiSession:
             g.ui_end = True  # reused, expired or revoked: the family is gone, so is the session
             return None
         g.ui_tokens = pair
-        principal = self._verify(pair.access)
-        if principal is not None:
-            self._act_as(pair.access)
-        return principal
-
-    @staticmethod
-    def _act_as(token: str | None) -> None:
-        """Contract calls of this request carry the shopper's token (gRPC metadata), as the
-        API's bearer token does; undone when the request ends (``finish``). Threads serve
-        many requests and keep context variables between them, so a token bound here must
-        never outlive its request (nor be stacked under a second one)."""
-        UiSession.finish()
-        manager = call_context.acting_for(token, None)
-        manager.__enter__()
-        g.ui_acting = manager
-
-    @staticmethod
-    def finish(_error: BaseException | None = None) -> None:
-        manager = g.pop("ui_acting", None)
-        if manager is not None:
-            manager.__exit__(None, None, None)
+        return self._verify(pair.access)
 
     def _verify(self, token: str) -> Principal | None:
         try:
@@ -255,4 +233,3 @@ def safe_next(target: str | None) -> str | None:
 
 def init_app(app: Flask, session: UiSession) -> None:
     app.after_request(session.apply)
-    app.teardown_request(session.finish)
