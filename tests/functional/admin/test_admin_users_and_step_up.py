@@ -14,7 +14,7 @@ from tests.ui_support import csrf_of, text_of
 
 
 def role_of(api: Api, user: dict[str, str]) -> str:
-    return str(api.services.accounts.get_user(Principal.system("test"), user["id"]).role)
+    return str(api.services.accounts.user_account(Principal.system("test"), user["id"]).user.role)
 
 
 def test_a_role_change_asks_for_step_up_then_carries_on(admin: AdminBrowser, api: Api,
