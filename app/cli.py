@@ -172,7 +172,8 @@ def inventory_group(services: Services) -> AppGroup:
     def release_stale(older_than: int) -> None:
         """Give back the stock of reservations whose order never completed."""
         assert services.catalog is not None
-        click.echo(f"released {services.catalog.release_stale(older_than)} reservations")
+        released = services.catalog.release_stale(CLI, older_than)
+        click.echo(f"released {released} reservations")
 
     return inventory
 

@@ -87,7 +87,8 @@ def seed_products(catalog: CatalogService) -> list[str]:
                 catalog.create_product(SEED_OPERATOR, draft)
             except ProductExists:
                 continue
-    listed = catalog.list_products(ProductQuery(page_size=100), include_inactive=True)
+    listed = catalog.list_products(SEED_OPERATOR, ProductQuery(page_size=100),
+                                   include_inactive=True)
     demo = sorted((p.sku, p.id) for p in listed.items if p.sku.startswith("DEMO-"))
     return [product_id for _sku, product_id in demo]
 

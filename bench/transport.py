@@ -181,7 +181,7 @@ def split_shop_rows(count: int = 150) -> list[Row]:
         items = (OrderItem(ids[0], 1), OrderItem(ids[1], 2))
         who = Principal(user.id, "user", "b", "b", 0, 0)
         local_rate = _orders_per_second(svc.ordering, who, items, count)
-        local_detail = _median_ms(lambda: svc.catalog.get_product(ids[0]), 300)
+        local_detail = _median_ms(lambda: svc.catalog.get_product(None, ids[0]), 300)
 
         a_port, o_port = free_port(), free_port()
         to_a = {"IDENTITY_GRPC_TARGET": f"127.0.0.1:{a_port}",
@@ -198,7 +198,7 @@ def split_shop_rows(count: int = 150) -> list[Row]:
             token = remote.sessions.login("bencher", "correct horse battery").tokens.access
             with call_context.acting_for(token, None):
                 grpc_rate = _orders_per_second(remote.ordering, who, items, count)
-                grpc_detail = _median_ms(lambda: remote.catalog.get_product(ids[0]), 300)
+                grpc_detail = _median_ms(lambda: remote.catalog.get_product(None, ids[0]), 300)
             http = _http_detail(env, to_a, ids[0])
         finally:
             for host in hosts:

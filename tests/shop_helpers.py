@@ -33,7 +33,7 @@ def add_product(app: Flask, services: Services, sku: str, stock: int = 10,
 def stock_of(app: Flask, services: Services, product_id: str) -> int:
     assert services.catalog is not None
     with app.app_context():
-        return services.catalog.get_product(product_id, include_inactive=True).stock
+        return services.catalog.get_product(OPERATOR, product_id, include_inactive=True).stock
 
 
 def make_admin(api: Api, app: Flask, username: str = "root") -> dict[str, Any]:

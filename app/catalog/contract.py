@@ -143,41 +143,47 @@ class Reservation:
 class CatalogService(Protocol):
     """Products and stock. Every method is one short transaction; errors are contract errors."""
 
-    def list_products(self, query: ProductQuery, include_inactive: bool = False
-                      ) -> Page[ProductView]:
-        """Active products matching ``query`` (admins may include inactive ones).
+    def list_products(self, principal: Principal | None, query: ProductQuery,
+                      include_inactive: bool = False) -> Page[ProductView]:
+        """Active products matching ``query``; ``include_inactive`` adds the inactive ones for
+        an administrator (for anyone else they stay hidden). Public: ``principal`` may be None.
 
         Raises InvalidInput for an unknown ordering, a bad page or price range. Read-only.
         """
         ...
 
-    def get_product(self, product_id: str, include_inactive: bool = False) -> ProductView:
-        """One product. Raises ProductNotFound (also for an inactive one unless included)."""
+    def get_product(self, principal: Principal | None, product_id: str,
+                    include_inactive: bool = False) -> ProductView:
+        """One product. Raises ProductNotFound (also for an inactive one, unless included for
+        an administrator). Public: ``principal`` may be None."""
         ...
 
     def list_categories(self) -> tuple[CategoryView, ...]:
         """Categories that have active products, with their counts, by slug. Read-only."""
         ...
 
-    def create_product(self, admin: Principal, draft: ProductDraft) -> ProductView:
+    def create_product(self, admin: Principal | None, draft: ProductDraft) -> ProductView:
         """Create a product. Raises PermissionDenied, InvalidInput, ProductExists."""
         ...
 
-    def update_product(self, admin: Principal, product_id: str, changes: ProductChanges
+    def update_product(self, admin: Principal | None, product_id: str, changes: ProductChanges
                        ) -> ProductView:
         """Change a product (PUT and PATCH). Raises PermissionDenied, ProductNotFound,
         InvalidInput, ProductExists. Idempotent."""
         ...
 
-    def deactivate_product(self, admin: Principal, product_id: str) -> None:
+    def deactivate_product(self, admin: Principal | None, product_id: str) -> None:
         """Stop listing and selling a product; old orders keep their snapshot.
 
         Raises PermissionDenied, ProductNotFound. Idempotent.
         """
         ...
 
-    def reserve(self, reservation_id: str, lines: tuple[ReservationLine, ...]) -> Reservation:
-        """Take stock for every line at once, all or nothing; snapshots name and price.
+    def reserve(self, principal: Principal | None, reservation_id: str,
+                lines: tuple[ReservationLine, ...]) -> Reservation:
+        """Saga step of the ordering module, for the user whose order it is or the system
+        (Unauthenticated for nobody). Take stock for every line at once, all or nothing;
+        snapshots name and price.
 
         Duplicate product ids are summed. Raises InvalidInput (no lines, quantity < 1),
         ProductNotFound, ProductInactive, InsufficientStock (naming the product; nothing is
@@ -186,23 +192,24 @@ class CatalogService(Protocol):
         """
         ...
 
-    def confirm(self, reservation_id: str) -> Reservation:
-        """Make a reservation final. Raises NotFound (unknown id), ReservationConflict
-        (released). Idempotent."""
+    def confirm(self, principal: Principal | None, reservation_id: str) -> Reservation:
+        """Saga step (as ``reserve``): make a reservation final. Raises NotFound (unknown
+        id), ReservationConflict (released). Idempotent."""
         ...
 
-    def release(self, reservation_id: str) -> Reservation:
-        """Give the stock of a reserved or confirmed reservation back (compensation, cancel).
+    def release(self, principal: Principal | None, reservation_id: str) -> Reservation:
+        """Saga step (as ``reserve``): give the stock of a reserved or confirmed reservation
+        back (compensation, cancel).
 
         Idempotent. Releasing an unknown id records it as released, so a late ``reserve``
         with that id (a retried call arriving after its compensation) is refused.
         """
         ...
 
-    def release_stale(self, older_than_seconds: int) -> int:
-        """Operator/maintenance: release reservations still unconfirmed after
-        ``older_than_seconds`` (their order never completed and its compensation could not
-        reach the catalog). Returns how many were released. Idempotent."""
+    def release_stale(self, principal: Principal | None, older_than_seconds: int) -> int:
+        """Operator/maintenance (an administrator or the system): release reservations still
+        unconfirmed after ``older_than_seconds`` (their order never completed and its
+        compensation could not reach the catalog). Returns how many were released. Idempotent."""
         ...
 
 

@@ -39,47 +39,53 @@ class GrpcCatalogClient:
             module="catalog", service=SERVICE, stub_class=pb_grpc.CatalogStub,
             idempotent=IDEMPOTENT, errors=ERRORS, settings=settings, audit=audit)
 
-    def list_products(self, query: ProductQuery, include_inactive: bool = False
-                      ) -> Page[ProductView]:
-        reply = self.remote.call("ListProducts", codec.query_to_pb(query, include_inactive))
+    def list_products(self, principal: Principal | None, query: ProductQuery,
+                      include_inactive: bool = False) -> Page[ProductView]:
+        reply = self.remote.call("ListProducts", codec.query_to_pb(query, include_inactive),
+                                 principal)
         return codec.page_from_pb(reply)
 
-    def get_product(self, product_id: str, include_inactive: bool = False) -> ProductView:
+    def get_product(self, principal: Principal | None, product_id: str,
+                    include_inactive: bool = False) -> ProductView:
         reply = self.remote.call("GetProduct", pb.GetProductRequest(
-            product_id=product_id, include_inactive=include_inactive))
+            product_id=product_id, include_inactive=include_inactive), principal)
         return codec.product_from_pb(reply)
 
     def list_categories(self) -> tuple[CategoryView, ...]:
         return codec.categories_from_pb(self.remote.call("ListCategories", pb.Empty()))
 
-    def create_product(self, admin: Principal, draft: ProductDraft) -> ProductView:
+    def create_product(self, admin: Principal | None, draft: ProductDraft) -> ProductView:
         reply = self.remote.call("CreateProduct", codec.draft_to_pb(draft), principal=admin)
         return codec.product_from_pb(reply)
 
-    def update_product(self, admin: Principal, product_id: str, changes: ProductChanges
+    def update_product(self, admin: Principal | None, product_id: str, changes: ProductChanges
                        ) -> ProductView:
         reply = self.remote.call("UpdateProduct", codec.changes_to_pb(product_id, changes),
                                  principal=admin)
         return codec.product_from_pb(reply)
 
-    def deactivate_product(self, admin: Principal, product_id: str) -> None:
+    def deactivate_product(self, admin: Principal | None, product_id: str) -> None:
         self.remote.call("DeactivateProduct", pb.ProductId(product_id=product_id),
                          principal=admin)
 
-    def reserve(self, reservation_id: str, lines: tuple[ReservationLine, ...]) -> Reservation:
+    def reserve(self, principal: Principal | None, reservation_id: str,
+                lines: tuple[ReservationLine, ...]) -> Reservation:
         reply = self.remote.call("Reserve", pb.ReserveRequest(
-            reservation_id=reservation_id, lines=codec.lines_to_pb(lines)))
+            reservation_id=reservation_id, lines=codec.lines_to_pb(lines)), principal)
         return codec.reservation_from_pb(reply)
 
-    def confirm(self, reservation_id: str) -> Reservation:
-        reply = self.remote.call("Confirm", pb.ReservationId(reservation_id=reservation_id))
+    def confirm(self, principal: Principal | None, reservation_id: str) -> Reservation:
+        reply = self.remote.call("Confirm", pb.ReservationId(reservation_id=reservation_id),
+                                 principal)
         return codec.reservation_from_pb(reply)
 
-    def release(self, reservation_id: str) -> Reservation:
-        reply = self.remote.call("Release", pb.ReservationId(reservation_id=reservation_id))
+    def release(self, principal: Principal | None, reservation_id: str) -> Reservation:
+        reply = self.remote.call("Release", pb.ReservationId(reservation_id=reservation_id),
+                                 principal)
         return codec.reservation_from_pb(reply)
 
-    def release_stale(self, older_than_seconds: int) -> int:
+    def release_stale(self, principal: Principal | None, older_than_seconds: int) -> int:
         reply = self.remote.call("ReleaseStale",
-                                 pb.ReleaseStaleRequest(older_than_seconds=older_than_seconds))
+                                 pb.ReleaseStaleRequest(older_than_seconds=older_than_seconds),
+                                 principal)
         return int(reply.count)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +43,7 @@ from app.catalog.listing import (
 from app.catalog.models import Product
 from app.kernel import InvalidInput, Page, PermissionDenied, Principal
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
+from app.platform.authz import require_admin, require_admin_or_system, require_any
 from app.platform.clock import Clock, utc
 from app.platform.db import reading, unit_of_work
 
@@ -135,8 +136,9 @@ class DatabaseCatalogService:
 
     # -- reading ------------------------------------------------------------------------
 
-    def list_products(self, query: ProductQuery, include_inactive: bool = False
-                      ) -> Page[ProductView]:
+    def list_products(self, principal: Principal | None, query: ProductQuery,
+                      include_inactive: bool = False) -> Page[ProductView]:
+        include_inactive = include_inactive and _is_admin(principal)
         if query.ordering not in ORDERINGS:
             raise _invalid("ordering", f"one of {', '.join(ORDERINGS)}")
         if not 1 <= query.page_size <= MAX_PAGE_SIZE or query.page < 1:
@@ -161,7 +163,9 @@ class DatabaseCatalogService:
         items = tuple(to_view(row) for row in rows)
         return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
-    def get_product(self, product_id: str, include_inactive: bool = False) -> ProductView:
+    def get_product(self, principal: Principal | None, product_id: str,
+                    include_inactive: bool = False) -> ProductView:
+        include_inactive = include_inactive and _is_admin(principal)
         with reading(BIND) as connection:
             product = connection.execute(BY_ID, {"id": product_id}).first()
         if product is None or not (product.is_active or include_inactive):
@@ -185,13 +189,18 @@ class DatabaseCatalogService:
 
     # -- administration -----------------------------------------------------------------
 
-    @staticmethod
-    def _require_admin(admin: Principal) -> None:
-        if not admin.is_admin:
-            raise PermissionDenied("Managing products needs an administrator.")
+    def _admin(self, principal: Principal | None, target: str, action: str) -> Principal:
+        """Only an administrator manages products; a refused user is audited."""
+        try:
+            return require_admin(principal)
+        except PermissionDenied:
+            self.audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
+                              actor=Subject(cast(Principal, principal).user_id),
+                              target=target, action=action)
+            raise
 
-    def create_product(self, admin: Principal, draft: ProductDraft) -> ProductView:
-        self._require_admin(admin)
+    def create_product(self, admin: Principal | None, draft: ProductDraft) -> ProductView:
+        admin = self._admin(admin, draft.sku, "product_create")
         values = {f.name: getattr(draft, f.name) for f in fields(draft)}
         validate_fields(values)
         now = utc(self.clock)
@@ -204,9 +213,9 @@ class DatabaseCatalogService:
                           action="product_create", sku=product.sku)
         return to_view(product)
 
-    def update_product(self, admin: Principal, product_id: str, changes: ProductChanges
+    def update_product(self, admin: Principal | None, product_id: str, changes: ProductChanges
                        ) -> ProductView:
-        self._require_admin(admin)
+        admin = self._admin(admin, product_id, "product_update")
         values = {f.name: getattr(changes, f.name) for f in fields(changes)}
         validate_fields(values)
         given = {k: v for k, v in values.items() if v is not None}
@@ -221,8 +230,8 @@ class DatabaseCatalogService:
                           action="product_update", fields=sorted(given))
         return to_view(product)
 
-    def deactivate_product(self, admin: Principal, product_id: str) -> None:
-        self._require_admin(admin)
+    def deactivate_product(self, admin: Principal | None, product_id: str) -> None:
+        admin = self._admin(admin, product_id, "product_deactivate")
         with unit_of_work(BIND) as session:
             product = self._locked(session, product_id)
             product.is_active = False
@@ -242,24 +251,35 @@ class DatabaseCatalogService:
 
     # -- inventory ----------------------------------------------------------------------
 
-    def reserve(self, reservation_id: str, lines: tuple[ReservationLine, ...]) -> Reservation:
+    def reserve(self, principal: Principal | None, reservation_id: str,
+                lines: tuple[ReservationLine, ...]) -> Reservation:
+        require_any(principal)
         try:
             return self.inventory.reserve(reservation_id, lines)
         finally:
             self.listings.clear()
 
-    def confirm(self, reservation_id: str) -> Reservation:
+    def confirm(self, principal: Principal | None, reservation_id: str) -> Reservation:
+        require_any(principal)
         return self.inventory.confirm(reservation_id)
 
-    def release(self, reservation_id: str) -> Reservation:
+    def release(self, principal: Principal | None, reservation_id: str) -> Reservation:
+        require_any(principal)
         try:
             return self.inventory.release(reservation_id)
         finally:
             self.listings.clear()
 
-    def release_stale(self, older_than_seconds: int) -> int:
+    def release_stale(self, principal: Principal | None, older_than_seconds: int) -> int:
+        require_admin_or_system(principal)
         if older_than_seconds < 60:
             raise _invalid("older_than_seconds", "at least 60")
         released = self.inventory.release_stale(older_than_seconds)
         self.listings.clear()
         return released
+
+
+def _is_admin(principal: Principal | None) -> bool:
+    """Inactive products are shown to administrators only; for anyone else they stay hidden,
+    as if they did not exist."""
+    return principal is not None and principal.is_admin

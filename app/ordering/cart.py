@@ -58,14 +58,14 @@ class Carts:
             stored = [(line.product_id, line.quantity) for line in session.scalars(
                 select(CartLine).where(CartLine.user_index == self.index(principal.user_id))
                 .order_by(CartLine.added_at, CartLine.product_id))]
-        lines = tuple(self._priced(pid, qty) for pid, qty in stored)
+        lines = tuple(self._priced(principal, pid, qty) for pid, qty in stored)
         total = sum((line.subtotal for line in lines if line.available), Decimal("0"))
         return CartView(lines=lines, total=total.quantize(CENT),
                         item_count=sum(line.quantity for line in lines))
 
-    def _priced(self, product_id: str, quantity: int) -> CartLineView:
+    def _priced(self, principal: Principal, product_id: str, quantity: int) -> CartLineView:
         try:
-            product: ProductView | None = self.catalog.get_product(product_id)
+            product: ProductView | None = self.catalog.get_product(principal, product_id)
         except ProductNotFound:
             product = None
         if product is None:
@@ -79,7 +79,7 @@ class Carts:
     def add(self, principal: Principal, product_id: str, quantity: int) -> None:
         _check_quantity(quantity, 1)
         _check_product_id(product_id)
-        self.catalog.get_product(product_id)  # ProductNotFound for unknown or inactive
+        self.catalog.get_product(principal, product_id)  # ProductNotFound: unknown, inactive
         self._write(principal, product_id, lambda current: current + quantity)
 
     def set(self, principal: Principal, product_id: str, quantity: int) -> None:
@@ -91,7 +91,7 @@ class Carts:
                     CartLine.user_index == self.index(principal.user_id),
                     CartLine.product_id == product_id))
             return
-        self.catalog.get_product(product_id)
+        self.catalog.get_product(principal, product_id)
         self._write(principal, product_id, lambda _current: quantity)
 
     def _write(self, principal: Principal, product_id: str,

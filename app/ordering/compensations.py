@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.contract import CatalogService
-from app.kernel import ContractError
+from app.kernel import ContractError, Principal
 from app.ordering.models import PendingRelease
 from app.platform.clock import Clock
 from app.platform.db import unit_of_work
@@ -23,6 +23,9 @@ from app.platform.db import unit_of_work
 BIND = "ordering"
 BATCH = 200
 log = structlog.get_logger("shop.ordering")
+# Who gives stock back when an order is undone, cancelled or expired: the ordering module's
+# own saga work, not any user's (it outlives the request that caused it; the sweep retries it).
+SAGA = Principal.system("order-saga")
 
 
 def record(session: Session, reservation_id: str, reason: str, now: int) -> None:
@@ -50,7 +53,7 @@ class Compensations:
     def settle(self, reservation_id: str) -> bool:
         """Ask the catalog to release; on success forget the row. True when released."""
         try:
-            self.catalog.release(reservation_id)
+            self.catalog.release(SAGA, reservation_id)
         except ContractError as error:
             log.warning("order_release_deferred", reservation_id=reservation_id,
                         error=error.code)

@@ -151,7 +151,7 @@ class CartView:
 class OrderingService(Protocol):
     """Orders. Every method is a short unit of work; errors are contract errors."""
 
-    def place_order(self, principal: Principal, items: tuple[OrderItem, ...],
+    def place_order(self, principal: Principal | None, items: tuple[OrderItem, ...],
                     idempotency_key: str | None = None) -> OrderView:
         """Create an order for the caller from 1-50 lines (quantity 1-100 each; duplicate
         product ids are merged). Names and prices are snapshotted from the catalog.
@@ -168,12 +168,12 @@ class OrderingService(Protocol):
         """
         ...
 
-    def get_order(self, principal: Principal, order_id: str) -> OrderView:
+    def get_order(self, principal: Principal | None, order_id: str) -> OrderView:
         """One order, for its owner or an admin. Raises OrderNotFound (also when it belongs
         to someone else), OrderUnreadable. Read-only."""
         ...
 
-    def list_orders(self, principal: Principal, page: int, page_size: int,
+    def list_orders(self, principal: Principal | None, page: int, page_size: int,
                     user_id: str | None = None, filters: OrderFilter | None = None
                     ) -> Page[OrderView]:
         """The caller's orders, newest first; admins see all, or one user's with ``user_id``;
@@ -184,7 +184,7 @@ class OrderingService(Protocol):
         """
         ...
 
-    def cancel_order(self, principal: Principal, order_id: str) -> OrderView:
+    def cancel_order(self, principal: Principal | None, order_id: str) -> OrderView:
         """Cancel a pending or confirmed order (owner or admin); its stock returns (at once,
         or, while the catalog is unreachable, by the sweep as soon as it is back).
 
@@ -192,7 +192,7 @@ class OrderingService(Protocol):
         """
         ...
 
-    def change_status(self, admin: Principal, order_id: str, status: str) -> OrderView:
+    def change_status(self, admin: Principal | None, order_id: str, status: str) -> OrderView:
         """Admin: move an order along an allowed transition (cancelling returns stock).
 
         Raises PermissionDenied, OrderNotFound, InvalidInput (unknown status),
@@ -200,12 +200,12 @@ class OrderingService(Protocol):
         """
         ...
 
-    def get_cart(self, principal: Principal) -> CartView:
+    def get_cart(self, principal: Principal | None) -> CartView:
         """The caller's cart (kept server-side per user), priced from the catalog now; lines
         whose product is gone or short of stock are marked unavailable. Read-only."""
         ...
 
-    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+    def add_to_cart(self, principal: Principal | None, product_id: str, quantity: int) -> CartView:
         """Add ``quantity`` (1-100) of an active product to the caller's cart; a product
         already there has its quantity increased (at most 100 per product, 50 lines).
 
@@ -213,7 +213,8 @@ class OrderingService(Protocol):
         """
         ...
 
-    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+    def set_cart_item(self, principal: Principal | None, product_id: str,
+                      quantity: int) -> CartView:
         """Set a cart line's quantity (0-100); 0 removes the line.
 
         Raises InvalidInput, ProductNotFound (setting a product that does not exist).
@@ -221,7 +222,8 @@ class OrderingService(Protocol):
         """
         ...
 
-    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+    def checkout(self, principal: Principal | None,
+                 idempotency_key: str | None = None) -> OrderView:
         """Place an order from the caller's cart (as ``place_order``: prices and names from
         the catalog, stock reserved for every line at once) and take the ordered lines out of
         the cart. On any error the cart stays as it was.
@@ -232,7 +234,7 @@ class OrderingService(Protocol):
         """
         ...
 
-    def forget_user(self, principal: Principal, user_id: str) -> int:
+    def forget_user(self, principal: Principal | None, user_id: str) -> int:
         """Erasure (GDPR), for a system principal only (identity's erasure saga, after it
         verified the person): keep the user's orders for accounting but make them unlinkable
         to the person: the owner ciphertext and blind index are replaced by a pseudonymous
@@ -243,7 +245,7 @@ class OrderingService(Protocol):
         nothing)."""
         ...
 
-    def sweep(self, principal: Principal) -> SweepReport:
+    def sweep(self, principal: Principal | None) -> SweepReport:
         """Maintenance, for the system principal only (the in-shop background sweep or an
         operator): pending orders older than ``ORDER_PENDING_TTL`` expire as cancelled
         (audited, stock returned); releases the catalog could not take before are retried;

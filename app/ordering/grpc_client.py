@@ -40,18 +40,18 @@ class GrpcOrderingClient:
             module="ordering", service=SERVICE, stub_class=pb_grpc.OrderingStub,
             idempotent=IDEMPOTENT, errors=_errors(), settings=settings, audit=audit)
 
-    def place_order(self, principal: Principal, items: tuple[OrderItem, ...],
+    def place_order(self, principal: Principal | None, items: tuple[OrderItem, ...],
                     idempotency_key: str | None = None) -> OrderView:
         request = pb.PlaceOrderRequest(items=codec.items_to_pb(items))
         if idempotency_key is not None:
             request.idempotency_key = idempotency_key
         return codec.order_from_pb(self.remote.call("PlaceOrder", request, principal=principal))
 
-    def get_order(self, principal: Principal, order_id: str) -> OrderView:
+    def get_order(self, principal: Principal | None, order_id: str) -> OrderView:
         reply = self.remote.call("GetOrder", pb.OrderId(order_id=order_id), principal=principal)
         return codec.order_from_pb(reply)
 
-    def list_orders(self, principal: Principal, page: int, page_size: int,
+    def list_orders(self, principal: Principal | None, page: int, page_size: int,
                     user_id: str | None = None, filters: OrderFilter | None = None
                     ) -> Page[OrderView]:
         request = pb.ListOrdersRequest(page=page, page_size=page_size)
@@ -63,35 +63,37 @@ class GrpcOrderingClient:
                 setattr(request, name, value)
         return codec.page_from_pb(self.remote.call("ListOrders", request, principal=principal))
 
-    def cancel_order(self, principal: Principal, order_id: str) -> OrderView:
+    def cancel_order(self, principal: Principal | None, order_id: str) -> OrderView:
         reply = self.remote.call("CancelOrder", pb.OrderId(order_id=order_id),
                                  principal=principal)
         return codec.order_from_pb(reply)
 
-    def change_status(self, admin: Principal, order_id: str, status: str) -> OrderView:
+    def change_status(self, admin: Principal | None, order_id: str, status: str) -> OrderView:
         reply = self.remote.call("ChangeStatus",
                                  pb.ChangeStatusRequest(order_id=order_id, status=status),
                                  principal=admin)
         return codec.order_from_pb(reply)
 
-    def get_cart(self, principal: Principal) -> CartView:
+    def get_cart(self, principal: Principal | None) -> CartView:
         return codec.cart_from_pb(self.remote.call("GetCart", pb.Empty(), principal=principal))
 
-    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+    def add_to_cart(self, principal: Principal | None, product_id: str, quantity: int) -> CartView:
         request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
         return codec.cart_from_pb(self.remote.call("AddToCart", request, principal=principal))
 
-    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+    def set_cart_item(self, principal: Principal | None, product_id: str,
+                      quantity: int) -> CartView:
         request = pb.CartItemRequest(product_id=product_id, quantity=quantity)
         return codec.cart_from_pb(self.remote.call("SetCartItem", request, principal=principal))
 
-    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+    def checkout(self, principal: Principal | None,
+                 idempotency_key: str | None = None) -> OrderView:
         request = pb.CheckoutRequest()
         if idempotency_key is not None:
             request.idempotency_key = idempotency_key
         return codec.order_from_pb(self.remote.call("Checkout", request, principal=principal))
 
-    def forget_user(self, principal: Principal, user_id: str) -> int:
+    def forget_user(self, principal: Principal | None, user_id: str) -> int:
         reply = self.remote.call("ForgetUser", pb.UserId(user_id=user_id), principal=principal)
         return int(reply.count)
 
@@ -99,5 +101,5 @@ class GrpcOrderingClient:
         reply = self.remote.call("ReencryptUserReferences", pb.Empty(), principal)
         return int(reply.count)
 
-    def sweep(self, principal: Principal) -> SweepReport:
+    def sweep(self, principal: Principal | None) -> SweepReport:
         return codec.sweep_from_pb(self.remote.call("Sweep", pb.Empty(), principal=principal))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -26,7 +26,7 @@ from app.identity.contract import AccountService
 from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
 from app.ordering import compensations
 from app.ordering.cart import Carts
-from app.ordering.compensations import Compensations
+from app.ordering.compensations import SAGA, Compensations
 from app.ordering.contract import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -47,7 +47,7 @@ from app.ordering.models import CartLine, IdempotencyRecord, Order, OrderLine
 from app.ordering.references import UserReferences
 from app.ordering.sweep import OrderSweep, SweepSettings
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
-from app.platform.authz import require_admin_or_system
+from app.platform.authz import require_admin, require_admin_or_system, require_system, require_user
 from app.platform.clock import Clock, utc
 from app.platform.db import unit_of_work
 
@@ -107,8 +107,9 @@ class DatabaseOrderingService:
 
     # -- placing ------------------------------------------------------------------------
 
-    def place_order(self, principal: Principal, items: tuple[OrderItem, ...],
+    def place_order(self, principal: Principal | None, items: tuple[OrderItem, ...],
                     idempotency_key: str | None = None) -> OrderView:
+        principal = require_user(principal)
         merged = merge_items(items)
         if idempotency_key is None:
             return self._place(principal, merged, None)
@@ -119,12 +120,14 @@ class DatabaseOrderingService:
 
     def _place(self, principal: Principal, merged: dict[str, int],
                claim: tuple[str, str] | None) -> OrderView:
+        """The saga: reserve and confirm stock for the user (their token travels to the
+        catalog); undoing a half-placed order is the ordering module's own work (``SAGA``)."""
         user_id = self.identity.ensure_active(principal).id  # the caller's own account
         self.cap.precheck(self.refs.index(user_id), sum(merged.values()))
         order_id = str(uuid.uuid4())
         lines = tuple(ReservationLine(pid, qty) for pid, qty in sorted(merged.items()))
         try:
-            reservation = self.catalog.reserve(order_id, lines)
+            reservation = self.catalog.reserve(principal, order_id, lines)
         except (Unavailable, InternalError):
             # The outcome is unknown: the catalog may have reserved and the reply been lost.
             # Release is idempotent, and it also refuses a late delivery of this reserve.
@@ -132,7 +135,7 @@ class DatabaseOrderingService:
             raise
         try:
             order = self._store(user_id, order_id, reservation, claim)
-            self.catalog.confirm(order_id)
+            self.catalog.confirm(principal, order_id)
         except BaseException:
             self._compensate(order_id)
             raise
@@ -190,7 +193,7 @@ class DatabaseOrderingService:
             self._settle(order_id)
             return
         try:
-            self.catalog.release(order_id)
+            self.catalog.release(SAGA, order_id)
         except Exception:
             log.exception("order_compensation_release_failed", order_id=order_id)
 
@@ -202,7 +205,8 @@ class DatabaseOrderingService:
 
     # -- reading ------------------------------------------------------------------------
 
-    def get_order(self, principal: Principal, order_id: str) -> OrderView:
+    def get_order(self, principal: Principal | None, order_id: str) -> OrderView:
+        principal = require_user(principal)
         order, lines = self._load(order_id)
         if not principal.is_admin and order.user_index != self.refs.index(principal.user_id):
             self._deny(principal, order_id, "order_read")
@@ -225,9 +229,12 @@ class DatabaseOrderingService:
                 found.setdefault(line.order_id, []).append(line)
         return found
 
-    def list_orders(self, principal: Principal, page: int, page_size: int,
+    def list_orders(self, principal: Principal | None, page: int, page_size: int,
                     user_id: str | None = None, filters: OrderFilter | None = None
                     ) -> Page[OrderView]:
+        """A user lists their own orders (``user_id`` may only name themselves); an
+        administrator any user's, or everyone's."""
+        principal = require_user(principal)
         if not (1 <= page <= 100_000 and 1 <= page_size <= 100):
             raise InvalidInput("page or page_size out of range",
                                field_errors={"page_size": "1 to 100"})
@@ -261,13 +268,23 @@ class DatabaseOrderingService:
                 unit_price=Decimal(line.unit_price).quantize(CENT), quantity=line.quantity,
                 subtotal=Decimal(line.subtotal).quantize(CENT)) for line in lines))
 
+    def _decide(self, check: Callable[[Principal | None], Principal],
+                 principal: Principal | None, target: str, action: str) -> Principal:
+        """``check(principal)``; a refusal of an authenticated caller is audited."""
+        try:
+            return check(principal)
+        except PermissionDenied:
+            self._deny(cast(Principal, principal), target, action)
+            raise
+
     def _deny(self, principal: Principal, target: str, action: str) -> None:
         self.audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
                           actor=Subject(principal.user_id), target=target, action=action)
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    def cancel_order(self, principal: Principal, order_id: str) -> OrderView:
+    def cancel_order(self, principal: Principal | None, order_id: str) -> OrderView:
+        principal = require_user(principal)
         current = self.get_order(principal, order_id)  # owner or admin, else OrderNotFound
         if current.status != "cancelled":
             self._move(order_id, CANCELLABLE, "cancelled")
@@ -278,10 +295,8 @@ class DatabaseOrderingService:
         self._settle(order_id)
         return self._view(self._load(order_id))
 
-    def change_status(self, admin: Principal, order_id: str, status: str) -> OrderView:
-        if not admin.is_admin:
-            self._deny(admin, order_id, "order_status")
-            raise PermissionDenied("Changing an order's status needs an administrator.")
+    def change_status(self, admin: Principal | None, order_id: str, status: str) -> OrderView:
+        admin = self._decide(require_admin, admin, order_id, "order_status")
         if status not in STATUSES:
             raise InvalidInput(f"status: one of {', '.join(STATUSES)}",
                                field_errors={"status": "unknown status"})
@@ -312,33 +327,36 @@ class DatabaseOrderingService:
 
     # -- cart (app/ordering/cart.py) ------------------------------------------------------
 
-    def get_cart(self, principal: Principal) -> CartView:
-        return self.carts.view(principal)
+    def get_cart(self, principal: Principal | None) -> CartView:
+        return self.carts.view(require_user(principal))
 
-    def add_to_cart(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+    def add_to_cart(self, principal: Principal | None, product_id: str,
+                    quantity: int) -> CartView:
+        principal = require_user(principal)
         self.carts.add(principal, product_id, quantity)
         return self.carts.view(principal)
 
-    def set_cart_item(self, principal: Principal, product_id: str, quantity: int) -> CartView:
+    def set_cart_item(self, principal: Principal | None, product_id: str,
+                      quantity: int) -> CartView:
+        principal = require_user(principal)
         self.carts.set(principal, product_id, quantity)
         return self.carts.view(principal)
 
-    def checkout(self, principal: Principal, idempotency_key: str | None = None) -> OrderView:
+    def checkout(self, principal: Principal | None,
+                 idempotency_key: str | None = None) -> OrderView:
+        principal = require_user(principal)
         return self.carts.checkout(principal, idempotency_key, self.place_order,
                                    lambda order_id: self._view(self._load(order_id)))
 
     # -- operations ---------------------------------------------------------------------
 
-    def sweep(self, principal: Principal) -> SweepReport:
-        if not principal.is_system:
-            self._deny(principal, "ordering", "order_sweep")
-            raise PermissionDenied("The sweep runs as the system.")
+    def sweep(self, principal: Principal | None) -> SweepReport:
+        self._decide(require_system, principal, "ordering", "order_sweep")
         return self.sweeper.run()
 
-    def forget_user(self, principal: Principal, user_id: str) -> int:
-        if not principal.is_system:
-            self._deny(principal, "orders", "forget_user")
-            raise PermissionDenied("Only the erasure of an account unlinks its orders.")
+    def forget_user(self, principal: Principal | None, user_id: str) -> int:
+        """Only the erasure of an account (a system principal) unlinks its orders."""
+        principal = self._decide(require_system, principal, "orders", "forget_user")
         index = self.refs.index(user_id)
         with unit_of_work(BIND) as session:
             orders = list(session.scalars(select(Order).where(Order.user_index == index)

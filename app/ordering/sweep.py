@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from app.catalog.contract import CatalogService
 from app.kernel import ContractError
 from app.ordering import compensations
-from app.ordering.compensations import Compensations
+from app.ordering.compensations import SAGA, Compensations
 from app.ordering.contract import SweepReport
 from app.ordering.models import IdempotencyRecord, Order
 from app.platform.audit import AuditTrail, SecurityEvent
@@ -101,7 +101,7 @@ class OrderSweep:
 
     def _release_stale(self) -> int:
         try:
-            return self.catalog.release_stale(self.settings.stale_reservation_seconds)
+            return self.catalog.release_stale(SAGA, self.settings.stale_reservation_seconds)
         except ContractError as error:
             log.warning("stale_reservations_not_released", error=error.code)
             return 0

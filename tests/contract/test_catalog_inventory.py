@@ -41,12 +41,12 @@ def product(catalog: CatalogService, sku: str, stock: int, price: str = "2.50") 
 
 
 def stock(catalog: CatalogService, product_id: str) -> int:
-    return catalog.get_product(product_id, include_inactive=True).stock
+    return catalog.get_product(ADMIN, product_id, include_inactive=True).stock
 
 
 def test_reserve_takes_every_line_and_snapshots_price(catalog: CatalogService) -> None:
     a, b = product(catalog, "A", 5, "1.25"), product(catalog, "B", 5)
-    reservation = catalog.reserve("r1", (ReservationLine(a, 2), ReservationLine(b, 1),
+    reservation = catalog.reserve(USER, "r1", (ReservationLine(a, 2), ReservationLine(b, 1),
                                          ReservationLine(a, 1)))
     assert reservation.status == "reserved"
     by_id = {line.product_id: line for line in reservation.lines}
@@ -58,58 +58,58 @@ def test_reserve_takes_every_line_and_snapshots_price(catalog: CatalogService) -
 def test_one_short_line_takes_nothing_and_names_the_product(catalog: CatalogService) -> None:
     a, b = product(catalog, "A", 5), product(catalog, "B", 1)
     with pytest.raises(InsufficientStock) as caught:
-        catalog.reserve("r1", (ReservationLine(a, 2), ReservationLine(b, 2)))
+        catalog.reserve(USER, "r1", (ReservationLine(a, 2), ReservationLine(b, 2)))
     assert caught.value.product_id == b and b in caught.value.detail
     assert (stock(catalog, a), stock(catalog, b)) == (5, 1)
     # The failed id was not recorded: the same id may be tried again.
-    assert catalog.reserve("r1", (ReservationLine(a, 1),)).status == "reserved"
+    assert catalog.reserve(USER, "r1", (ReservationLine(a, 1),)).status == "reserved"
 
 
 def test_reserve_is_idempotent_by_id(catalog: CatalogService) -> None:
     a = product(catalog, "A", 5)
-    first = catalog.reserve("r1", (ReservationLine(a, 2),))
+    first = catalog.reserve(USER, "r1", (ReservationLine(a, 2),))
     for _ in range(3):
-        assert catalog.reserve("r1", (ReservationLine(a, 2),)) == first
+        assert catalog.reserve(USER, "r1", (ReservationLine(a, 2),)) == first
     assert stock(catalog, a) == 3
     with pytest.raises(ReservationConflict):
-        catalog.reserve("r1", (ReservationLine(a, 3),))
+        catalog.reserve(USER, "r1", (ReservationLine(a, 3),))
 
 
 def test_confirm_and_release_are_idempotent(catalog: CatalogService) -> None:
     a = product(catalog, "A", 5)
-    catalog.reserve("r1", (ReservationLine(a, 2),))
-    assert catalog.confirm("r1").status == catalog.confirm("r1").status == "confirmed"
-    assert catalog.release("r1").status == "released"
-    assert catalog.release("r1").status == "released"
+    catalog.reserve(USER, "r1", (ReservationLine(a, 2),))
+    assert catalog.confirm(USER, "r1").status == catalog.confirm(USER, "r1").status == "confirmed"
+    assert catalog.release(USER, "r1").status == "released"
+    assert catalog.release(USER, "r1").status == "released"
     assert stock(catalog, a) == 5, "a second release must not return the stock twice"
     with pytest.raises(ReservationConflict):
-        catalog.confirm("r1")
+        catalog.confirm(USER, "r1")
     with pytest.raises(ReservationConflict):
-        catalog.reserve("r1", (ReservationLine(a, 2),))
+        catalog.reserve(USER, "r1", (ReservationLine(a, 2),))
 
 
 def test_release_before_reserve_refuses_the_late_reserve(catalog: CatalogService) -> None:
     """A retried reserve that arrives after its compensation must not take stock."""
     a = product(catalog, "A", 5)
-    assert catalog.release("late").lines == ()
+    assert catalog.release(USER, "late").lines == ()
     with pytest.raises(ReservationConflict):
-        catalog.reserve("late", (ReservationLine(a, 1),))
+        catalog.reserve(USER, "late", (ReservationLine(a, 1),))
     assert stock(catalog, a) == 5
 
 
 def test_unknown_inactive_and_bad_lines(catalog: CatalogService) -> None:
     a = product(catalog, "A", 5)
     with pytest.raises(ProductNotFound):
-        catalog.reserve("r1", (ReservationLine(a, 1), ReservationLine("nope", 1)))
+        catalog.reserve(USER, "r1", (ReservationLine(a, 1), ReservationLine("nope", 1)))
     with pytest.raises(InvalidInput):
-        catalog.reserve("r2", (ReservationLine(a, 0),))
+        catalog.reserve(USER, "r2", (ReservationLine(a, 0),))
     with pytest.raises(InvalidInput):
-        catalog.reserve("r3", ())
+        catalog.reserve(USER, "r3", ())
     with pytest.raises(NotFound):
-        catalog.confirm("never")
+        catalog.confirm(USER, "never")
     catalog.deactivate_product(ADMIN, a)
     with pytest.raises(ProductInactive):
-        catalog.reserve("r4", (ReservationLine(a, 1),))
+        catalog.reserve(USER, "r4", (ReservationLine(a, 1),))
     assert stock(catalog, a) == 5
 
 
@@ -126,16 +126,16 @@ def test_stale_unconfirmed_reservations_are_released(app: Flask, catalog: Catalo
                                                      clock: FrozenClock) -> None:
     """A reservation whose compensation never reached the catalog must not hold stock."""
     a = product(catalog, "A", 5)
-    catalog.reserve("abandoned", (ReservationLine(a, 2),))
-    catalog.reserve("kept", (ReservationLine(a, 1),))
-    catalog.confirm("kept")
+    catalog.reserve(USER, "abandoned", (ReservationLine(a, 2),))
+    catalog.reserve(USER, "kept", (ReservationLine(a, 1),))
+    catalog.confirm(USER, "kept")
     clock.advance(60)
-    catalog.reserve("fresh", (ReservationLine(a, 1),))
-    assert catalog.release_stale(900) == 0
+    catalog.reserve(USER, "fresh", (ReservationLine(a, 1),))
+    assert catalog.release_stale(ADMIN, 900) == 0
     clock.advance(900)
     result = app.test_cli_runner().invoke(args=["inventory", "release-stale",
                                                 "--older-than", "900"])
     assert result.exit_code == 0 and "released 1 reservations" in result.output
     assert stock(catalog, a) == 3, "only the abandoned reservation's 2 come back"
     with pytest.raises(InvalidInput):
-        catalog.release_stale(1)
+        catalog.release_stale(ADMIN, 1)

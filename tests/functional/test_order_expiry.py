@@ -138,7 +138,7 @@ def test_sweep_prunes_old_idempotency_keys_and_stale_reservations(
     assert order(api, hoarder["access"], (crate, 1), key="k-1").status_code == 201
     with app.app_context():  # a reservation whose order never came (its placer crashed)
         assert services.catalog is not None
-        services.catalog.reserve("abandoned", (ReservationLine(crate, 3),))
+        services.catalog.reserve(SYSTEM, "abandoned", (ReservationLine(crate, 3),))
     assert stock_of(app, services, crate) == 496
     clock.advance(901)
     report = sweep(app)

@@ -25,7 +25,7 @@ def test_seed_is_idempotent_and_prints_demo_credentials(app: Flask,
     assert services.catalog is not None and services.ordering is not None
     with app.app_context():
         users = services.accounts.find_users(Principal.system("test"), "", 1, 100)
-        products = services.catalog.list_products(ProductQuery(page_size=100))
+        products = services.catalog.list_products(None, ProductQuery(page_size=100))
         orders = services.ordering.list_orders(SEED_OPERATOR, 1, 100)
         admins = [u.username for u in users.items if u.role == "admin"]
     assert users.total == 11 and admins == ["admin"]

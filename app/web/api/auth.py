@@ -1,7 +1,7 @@
 """Bearer authentication for the API: Authlib's Flask resource protector over our validator.
 
 Only ``Authorization: Bearer`` authenticates the API; cookies never do. A missing or bad token
-is 401, an authenticated caller without the right role is 403.
+is 401; what a caller may do is the services' decision (a refusal is 403, see ``audit_refusals``).
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ class BearerProtector(ResourceProtector):
         return principal
 
 
-def make_guards(protector: BearerProtector, audit: AuditTrail) -> tuple[
-        Callable[[F], F], Callable[[F], F]]:
-    """``(authenticated, admin_only)`` decorators; the view receives ``principal=``."""
+def make_guards(protector: BearerProtector) -> Callable[[F], F]:
+    """The ``authenticated`` decorator: the view receives ``principal=``. Guards only
+    authenticate; the services decide what the principal may do."""
 
     def authenticated(view: F) -> F:
         @functools.wraps(view)
@@ -60,19 +60,7 @@ def make_guards(protector: BearerProtector, audit: AuditTrail) -> tuple[
 
         return wrapper  # type: ignore[return-value]
 
-    def admin_only(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            principal = protector.principal()
-            if not principal.is_admin:
-                audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                             actor=Subject(principal.user_id), target=view.__name__)
-                raise Problem(403, "This action needs an administrator.", code="forbidden")
-            return view(*args, principal=principal, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return authenticated, admin_only
+    return authenticated
 
 
 def audit_refusals(bp: Blueprint, audit: AuditTrail) -> None:

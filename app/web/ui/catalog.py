@@ -73,7 +73,7 @@ def stock_state(stock: int) -> tuple[str, str]:
 
 
 def _list(catalog: CatalogService, q: ProductListQuery) -> Page[Any]:
-    return catalog.list_products(ProductQuery(
+    return catalog.list_products(None, ProductQuery(
         search=q.search or None, category=q.category, min_price=q.min_price,
         max_price=q.max_price, in_stock=q.in_stock, ordering=q.ordering, page=q.page,
         page_size=q.page_size))
@@ -86,7 +86,7 @@ def blueprint(ui: Ui) -> Blueprint:
 
     @bp.get("/")
     def home() -> Response:
-        newest = catalog.list_products(ProductQuery(ordering="-created_at", page_size=4,
+        newest = catalog.list_products(None, ProductQuery(ordering="-created_at", page_size=4,
                                                     in_stock=True))
         return page("catalog/home.html", products=newest.items,
                     categories=catalog.list_categories(), stock_state=stock_state)
@@ -115,7 +115,7 @@ def blueprint(ui: Ui) -> Blueprint:
 
     @bp.get("/products/<product_id>/")
     def product(product_id: str) -> Response:
-        item = catalog.get_product(product_id[:64])
+        item = catalog.get_product(None, product_id[:64])
         return page("catalog/product.html", product=item, stock_state=stock_state,
                     form=QuantityForm(product_id=item.id, quantity=1))
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Flask
 
+from app.catalog.contract import ProductQuery
 from app.kernel import Principal
 from tests.admin_support import AdminBrowser, flashed, named
-from tests.shop_helpers import add_product
+from tests.shop_helpers import OPERATOR, add_product
 from tests.support import Api
 from tests.ui_support import text_of
 
@@ -18,8 +19,7 @@ SYSTEM = Principal.system("test")
 
 def product_id(api: Api, sku: str) -> str:
     page = api.services.catalog.list_products(  # type: ignore[union-attr]
-        __import__("app.catalog.contract", fromlist=["ProductQuery"]).ProductQuery(search=None),
-        include_inactive=True)
+        OPERATOR, ProductQuery(search=None), include_inactive=True)
     return next(p.id for p in page.items if p.sku == sku)
 
 

@@ -54,8 +54,8 @@ def _listing(bp: Blueprint, kit: AdminKit) -> None:
         search = request.args.get("search", "")[:100]
         page_no = request.args.get("page", "1")
         number = int(page_no) if page_no.isdigit() and 0 < int(page_no) < 100_000 else 1
-        found = catalog.list_products(ProductQuery(search=search or None, page=number,
-                                                   page_size=PAGE_SIZE), include_inactive=True)
+        query = ProductQuery(search=search or None, page=number, page_size=PAGE_SIZE)
+        found = catalog.list_products(kit.principal(), query, include_inactive=True)
         return page("admin/products.html", products=found, search=search,
                     args={"search": search} if search else {}, **kit.context())
 
@@ -84,7 +84,7 @@ def _editing(bp: Blueprint, kit: AdminKit) -> None:
 
     @bp.route("/products/<product_id>/edit", methods=["GET", "POST"])
     def product_edit(product_id: str) -> Response:
-        product = catalog.get_product(product_id, include_inactive=True)
+        product = catalog.get_product(kit.principal(), product_id, include_inactive=True)
         form = ProductForm(obj=product)
         if form.validate_on_submit():
             try:
