@@ -16,7 +16,13 @@ from typing import Any, TypeVar, cast
 
 from app.catalog.contract import CatalogService
 from app.config import ConfigError, Settings
-from app.identity.contract import IdentityService
+from app.identity.contract import (
+    AccountService,
+    RevocationFeed,
+    SessionService,
+    SigningKeyService,
+    TwoFactorService,
+)
 from app.kernel import Principal
 from app.ordering.contract import OrderingService
 from app.platform.access_tokens import AccessTokenVerifier, build_verifier
@@ -27,6 +33,7 @@ from app.platform.boundary import InProcessBoundary
 from app.platform.clock import Clock, SystemClock
 from app.platform.crypto import KeyRingLoader
 from app.platform.db import Database
+from app.platform.grpc.client import make_breaker
 from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.pki import Pki
 from app.platform.grpc.settings import TransportConfigError, TransportSettings
@@ -46,7 +53,12 @@ class Services:
     settings: Settings
     clock: Clock
     audit: AuditTrail
-    identity: IdentityService
+    # The identity module's contracts.
+    accounts: AccountService
+    sessions: SessionService
+    two_factor: TwoFactorService
+    signing_keys: SigningKeyService
+    revocations: RevocationFeed
     verifier: AccessTokenVerifier
     keyrings: KeyRingLoader
     blocklist: Blocklist
@@ -104,10 +116,9 @@ def build_services(settings: Settings, database: Database, clock: Clock | None =
             settings=settings, audit=audit, clock=clock, keyrings=keyrings,
             contract=boundaries.calling_as(module.name), on_revoked=on_revoked,
             erase_hooks=erase_hooks))
-    identity = boundaries.get(IdentityService)
     verifier = build_verifier(
-        jwks_source=identity.jwks,
-        revocation_feed=identity.revocations_since,
+        jwks_source=boundaries.get(SigningKeyService).jwks,
+        revocation_feed=boundaries.get(RevocationFeed).revocations_since,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         clock=clock,
@@ -119,12 +130,20 @@ def build_services(settings: Settings, database: Database, clock: Clock | None =
     ordering = boundaries.get(OrderingService)
     background = [] if transport.remote("ordering") else _sweeps(settings, ordering)
     erase_hooks.append(_forget_orders(_calling_as("identity", ordering)))
-    return Services(settings=settings, clock=clock, audit=audit, identity=identity,
+    return Services(settings=settings, clock=clock, audit=audit,
+                    **_identity_fields(boundaries.get),
                     verifier=verifier, keyrings=keyrings, catalog=boundaries.get(CatalogService),
                     ordering=ordering, transport=transport, peers=peers, background=background,
                     blocklist=Blocklist(audit, clock, settings.blocklist_cache_seconds),
                     security=SecurityStats(audit, clock), database=database,
                     registry=REGISTRY, boundaries=boundaries.services)
+
+
+def _identity_fields(get: Callable[[type], Any]) -> dict[str, Any]:
+    """Identity's five contracts by their ``Services`` field."""
+    return {"accounts": get(AccountService), "sessions": get(SessionService),
+            "two_factor": get(TwoFactorService), "signing_keys": get(SigningKeyService),
+            "revocations": get(RevocationFeed)}
 
 
 def _sweeps(settings: Settings, ordering: OrderingService) -> list[Periodic]:
@@ -149,10 +168,12 @@ class _Boundaries:
 
     def add(self, module: ModuleSpec, deps: ModuleDeps) -> None:
         if self._transport.remote(module.name):
-            for boundary in module.boundaries:
-                client = boundary.client(self._transport, self._audit)
-                self._peers.remotes.append(client.remote)  # type: ignore[union-attr]
-                self.services[boundary.name] = client
+            # One breaker per remote module: one host serves all of its contracts.
+            breaker = make_breaker(self._transport, module.name, self._audit)
+            clients = [boundary.client(self._transport, self._audit, breaker=breaker)
+                       for boundary in module.boundaries]
+            self._peers.remotes.append(clients[0].remote)  # type: ignore[union-attr]
+            self.services.update(zip((b.name for b in module.boundaries), clients, strict=True))
             return
         local = module.build(deps)
         for boundary in module.boundaries:
@@ -203,7 +224,7 @@ def as_operator(services: Services) -> Services:
     boundaries = {name: _calling_as(caller, service, OPERATOR)
                   for name, service in services.boundaries.items()}
     operator = replace(services, boundaries=boundaries)
-    return replace(operator, identity=operator.get(IdentityService),
+    return replace(operator, **_identity_fields(operator.get),
                    catalog=operator.get(CatalogService), ordering=operator.get(OrderingService))
 
 

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app.bootstrap import Services, as_operator
-from app.identity.contract import IdentityService, UserChanges
+from app.identity.contract import AccountService, SessionService, SigningKeyService, UserChanges
 from app.kernel import ContractError, Principal
 from app.platform import backup
 from app.platform.audit import SecurityEvent, verify_chain
@@ -22,10 +22,7 @@ from app.platform.crypto import KeyConfigError, KeyRing
 from app.platform.grpc.pki_cli import pki_group
 from app.seed import seed_demo
 
-OPERATOR = Principal(user_id="operator", role="admin", jti="cli", session_id="cli",
-                     issued_at=0, expires_at=0)
-
-
+# Operator commands act as the system principal (audited as ``system:cli``).
 CLI = Principal.system("cli")
 
 
@@ -35,10 +32,10 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _user_id(identity: IdentityService, username: str) -> str:
+def _user_id(accounts: AccountService, username: str) -> str:
     page = 1
     while True:
-        batch = identity.list_users(page, 100)
+        batch = accounts.find_users(CLI, username, page, 100)
         for user in batch.items:
             if user.username.casefold() == username.casefold():
                 return user.id
@@ -47,7 +44,7 @@ def _user_id(identity: IdentityService, username: str) -> str:
         page += 1
 
 
-def users_group(identity: IdentityService) -> AppGroup:
+def users_group(accounts: AccountService, sessions: SessionService) -> AppGroup:
     users = AppGroup("users", help="Accounts and incident response.")
 
     @users.command("create-admin")
@@ -56,8 +53,8 @@ def users_group(identity: IdentityService) -> AppGroup:
     def create_admin(username: str, email: str) -> None:
         """Create an administrator; the password is read from standard input."""
         try:
-            user = identity.register(username, email, _read_password())
-            identity.admin_update_user(OPERATOR, user.id, UserChanges(role="admin"))
+            user = accounts.register(username, email, _read_password())
+            accounts.admin_update_user(CLI, user.id, UserChanges(role="admin"))
         except ContractError as error:
             raise click.ClickException(error.detail or error.code) from None
         click.echo(f"created admin {username}")
@@ -66,14 +63,14 @@ def users_group(identity: IdentityService) -> AppGroup:
     @click.argument("username")
     def revoke_tokens(username: str) -> None:
         """End every session of a user now."""
-        identity.logout_everywhere(_user_id(identity, username), actor="operator")
+        sessions.end_sessions(CLI, _user_id(accounts, username))
         click.echo(f"revoked every token of {username}")
 
     @users.command("deactivate")
     @click.argument("username")
     def deactivate(username: str) -> None:
         """Deactivate an account (and end its sessions)."""
-        identity.admin_update_user(OPERATOR, _user_id(identity, username),
+        accounts.admin_update_user(CLI, _user_id(accounts, username),
                                    UserChanges(is_active=False))
         click.echo(f"deactivated {username}")
 
@@ -81,7 +78,7 @@ def users_group(identity: IdentityService) -> AppGroup:
     @click.argument("username")
     def lock(username: str) -> None:
         """Lock an account until `users unlock` (and end its sessions now)."""
-        changed = identity.lock(CLI, _user_id(identity, username))
+        changed = accounts.lock(CLI, _user_id(accounts, username))
         click.echo(f"locked {username}" if changed else f"{username} was already locked")
 
     @users.command("erase")
@@ -90,7 +87,7 @@ def users_group(identity: IdentityService) -> AppGroup:
     def erase(username: str) -> None:
         """GDPR erasure: delete the account, end its sessions, unlink its orders and audit."""
         try:
-            erased = identity.erase_account(CLI, _user_id(identity, username), "", "")
+            erased = accounts.erase_account(CLI, _user_id(accounts, username), "", "")
         except ContractError as error:
             raise click.ClickException(error.detail or error.code) from None
         click.echo(f"erased {username} ({erased.orders_unlinked} orders unlinked)")
@@ -99,26 +96,26 @@ def users_group(identity: IdentityService) -> AppGroup:
     @click.argument("username")
     def unlock(username: str) -> None:
         """Clear a login lockout (the failure count too)."""
-        changed = identity.unlock(_user_id(identity, username), actor="operator")
+        changed = accounts.unlock(CLI, _user_id(accounts, username))
         click.echo(f"unlocked {username}" if changed else f"{username} was not locked")
 
     return users
 
 
-def keys_group(identity: IdentityService) -> AppGroup:
+def keys_group(signing_keys: SigningKeyService) -> AppGroup:
     keys = AppGroup("keys", help="Key management.")
 
     @keys.command("rotate-jwt")
     def rotate_jwt() -> None:
         """Make a new signing key; the old one verifies until its tokens expire."""
-        click.echo(f"new active key {identity.rotate_signing_key(CLI)}")
+        click.echo(f"new active key {signing_keys.rotate_signing_key(CLI)}")
 
     @keys.command("remove-jwt")
     @click.argument("kid")
     def remove_jwt(kid: str) -> None:
         """Remove a (compromised) key at once: its tokens fail from now on."""
         try:
-            identity.remove_signing_key(CLI, kid)
+            signing_keys.remove_signing_key(CLI, kid)
         except ContractError as error:
             raise click.ClickException(error.detail or error.code) from None
         click.echo(f"removed key {kid}")
@@ -129,9 +126,9 @@ def keys_group(identity: IdentityService) -> AppGroup:
 def field_rotations(services: Services) -> dict[str, Callable[[], int]]:
     """Key-ring purpose -> the owning module's contract method that re-encrypts its rows
     under the ring's primary key (returns how many rows changed). One line per purpose."""
-    identity, ordering = services.identity, services.ordering
+    two_factor, ordering = services.two_factor, services.ordering
     rotations: dict[str, Callable[[], int]] = {
-        "totp": lambda: identity.reencrypt_totp_secrets(CLI)}
+        "totp": lambda: two_factor.reencrypt_totp_secrets(CLI)}
     if ordering is not None:
         rotations["order_user"] = lambda: ordering.reencrypt_user_references(CLI)
     return rotations
@@ -158,7 +155,7 @@ def rotate_field_command(services: Services) -> click.Command:
             count = rotations[purpose]()
         except ContractError as error:
             raise click.ClickException(error.detail or error.code) from None
-        services.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=purpose,
+        services.audit.record(SecurityEvent.KEY_ROTATED, actor=CLI.user_id, target=purpose,
                               kid=kid, reencrypted=count)
         click.echo(f"{purpose}: primary key {kid}, {count} rows re-encrypted")
 
@@ -320,9 +317,9 @@ def init_app(app: Flask, services: Services) -> None:
 
     # Operator commands send their system principal with the operator certificate.
     operator = as_operator(services)
-    keys = keys_group(operator.identity)
+    keys = keys_group(operator.signing_keys)
     keys.add_command(rotate_field_command(operator))
-    groups = [users_group(operator.identity), keys, inventory_group(operator),
+    groups = [users_group(operator.accounts, operator.sessions), keys, inventory_group(operator),
               ips_group(services), *operations_group(), backup_group(services),
               pki_group(services.transport.pki_dir, services.registry.names),
               _grpc_group(services)]

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from app.bootstrap import Services
 from app.catalog.contract import CatalogService, ProductDraft, ProductExists, ProductQuery
-from app.identity.contract import AccountExists, IdentityService, UserChanges
+from app.identity.contract import AccountExists, AccountService, UserChanges
 from app.kernel import Principal
 from app.ordering.contract import OrderingService, OrderItem
 
 SEED_OPERATOR = Principal(user_id="seed", role="admin", jti="seed", session_id="seed",
                           issued_at=0, expires_at=0)
+SEED = Principal.system("seed")  # promotes the demo administrator
 USERNAMES = ("admin", "demo", *(f"shopper{n}" for n in range(1, 10)))
 CATEGORIES = {
     "kitchen": ("Enamel mug", "Chef's knife", "Cast-iron pan", "Tea towel set", "Pepper mill"),
@@ -49,11 +50,11 @@ def _credentials(instance: Path) -> dict[str, str]:
     return creds
 
 
-def _user_ids(identity: IdentityService) -> dict[str, str]:
+def _user_ids(accounts: AccountService) -> dict[str, str]:
     ids: dict[str, str] = {}
     page = 1
     while True:
-        batch = identity.list_users(page, 100)
+        batch = accounts.find_users(SEED, "", page, 100)
         ids.update({user.username: user.id for user in batch.items})
         if page * 100 >= batch.total:
             return ids
@@ -63,14 +64,14 @@ def _user_ids(identity: IdentityService) -> dict[str, str]:
 def seed_users(services: Services) -> dict[str, str]:
     """Create the demo admin and users if missing; returns ``{username: password}``."""
     creds = _credentials(services.settings.instance_path)
-    identity = services.identity
+    accounts = services.accounts
     for username, password in creds.items():
         try:
-            user = identity.register(username, f"{username}@shop.example", password)
+            user = accounts.register(username, f"{username}@shop.example", password)
         except AccountExists:
             continue
         if username == "admin":
-            identity.admin_update_user(SEED_OPERATOR, user.id, UserChanges(role="admin"))
+            accounts.admin_update_user(SEED, user.id, UserChanges(role="admin"))
     return creds
 
 
@@ -106,7 +107,7 @@ def seed_demo(services: Services) -> dict[str, str]:
     """Everything above; returns the demo credentials."""
     assert services.catalog is not None and services.ordering is not None
     creds = seed_users(services)
-    ids = _user_ids(services.identity)
+    ids = _user_ids(services.accounts)
     shoppers = [ids[name] for name in USERNAMES[1:] if name in ids]
     seed_orders(services.ordering, shoppers, seed_products(services.catalog))
     return creds

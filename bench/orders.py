@@ -100,7 +100,7 @@ def orders_per_second(services: Any, count: int = 300) -> float:
     admin = Principal(user_id="bench", role="admin", jti="b", session_id="b", issued_at=0,
                       expires_at=0)
     name = f"bench{uuid.uuid4().hex[:8]}"
-    user = services.identity.register(name, f"{name}@example.com",
+    user = services.accounts.register(name, f"{name}@example.com",
                                       "correct horse battery staple")
     ids = [services.catalog.create_product(admin, ProductDraft(
         sku=f"BENCH-{uuid.uuid4().hex[:8]}", name="Bench", category="bench",

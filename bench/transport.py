@@ -72,7 +72,7 @@ def round_trip_rows(n: int = 300) -> list[Row]:
     from app import create_app
     from app.bootstrap import build_module_host
     from app.config import Settings
-    from app.identity.grpc_client import GrpcIdentityClient
+    from app.identity.grpc_client import GrpcAccountClient
     from app.identity.signing import SigningKeyStore, generate_private_pem
     from app.platform.clock import SystemClock
     from app.platform.db import db
@@ -94,14 +94,16 @@ def round_trip_rows(n: int = 300) -> list[Row]:
         services = app.extensions["shop.services"]
         Pki(services.transport.pki_dir).ensure(["identity", "web"])
         with app.app_context():
-            user = services.identity.register("bench", "bench@example.com",
+            user = services.accounts.register("bench", "bench@example.com",
                                               "correct horse battery staple")
-            local = _median_ms(lambda: services.identity.get_user(user.id), n)
+            tokens = services.sessions.login("bench", "correct horse battery staple").tokens
+            owner = services.verifier.verify(tokens.access)  # the user reads their own profile
+            local = _median_ms(lambda: services.accounts.get_user(owner, user.id), n)
         host = build_module_host(services, ["identity"], app.app_context)
         port = host.start("127.0.0.1:0")
         transport = replace(services.transport, targets={"identity": f"127.0.0.1:{port}"})
-        client = GrpcIdentityClient(transport, services.audit)
-        remote = _median_ms(lambda: client.get_user(user.id), n)
+        client = GrpcAccountClient(transport, services.audit)
+        remote = _median_ms(lambda: client.get_user(owner, user.id), n)
         client.remote.close()
         host.stop(grace=None)
     return [("identity get_user p50 ms: gRPC mTLS vs in-process", round(remote, 3),
@@ -181,7 +183,7 @@ def split_shop_rows(count: int = 150) -> list[Row]:
         local = create_app(Settings(profile="development", instance_path=Path(tmp),
                                     password_hash_iterations=1000, log_level="WARNING"))
         svc = local.extensions["shop.services"]
-        users = [svc.identity.register(f"bencher{n}", f"bench{n}@example.com",
+        users = [svc.accounts.register(f"bencher{n}", f"bench{n}@example.com",
                                        "correct horse battery") for n in range(2 * SHOPPERS)]
         admin = Principal("bench-admin", "admin", "b", "b", 0, 0)
         ids = [svc.catalog.create_product(admin, ProductDraft(
@@ -205,7 +207,7 @@ def split_shop_rows(count: int = 150) -> list[Row]:
             remote = web.extensions["shop.services"]
             _wait_serving(remote)
             shoppers = [remote.verifier.verify(
-                remote.identity.login(f"bencher{n}", "correct horse battery").tokens.access)
+                remote.sessions.login(f"bencher{n}", "correct horse battery").tokens.access)
                 for n in range(SHOPPERS, 2 * SHOPPERS)]
             grpc_rate = _orders_per_second(remote.ordering, shoppers, items, count)
             grpc_detail = _median_ms(lambda: remote.catalog.get_product(None, ids[0]), 300)

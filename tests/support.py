@@ -36,11 +36,11 @@ class Api:
 
     def admin(self, username: str = "root") -> dict[str, Any]:
         from app.identity.contract import UserChanges
-        from app.seed import SEED_OPERATOR
+        from app.kernel import Principal
 
         created = self.register(username).get_json()
         with self.client.application.app_context():
-            self.services.identity.admin_update_user(SEED_OPERATOR, created["id"],
+            self.services.accounts.admin_update_user(Principal.system("test"), created["id"],
                                                      UserChanges(role="admin"))
         return {**self.login(username).get_json(), "id": created["id"]}
 

@@ -21,6 +21,7 @@ from app.catalog.contract import (
 from app.catalog.grpc_server import SERVICE
 from app.kernel import Page, Principal
 from app.platform.audit import AuditTrail
+from app.platform.grpc.breaker import ConcurrentBreaker
 from app.platform.grpc.client import RemoteModule
 from app.platform.grpc.errors import error_registry
 from app.platform.grpc.settings import TransportSettings
@@ -34,10 +35,12 @@ ERRORS = error_registry(vars(contract).values(), vars(kernel).values())
 
 class GrpcCatalogClient:
     def __init__(self, settings: TransportSettings, audit: AuditTrail,
-                 remote: RemoteModule | None = None) -> None:
+                 remote: RemoteModule | None = None,
+                 breaker: ConcurrentBreaker | None = None) -> None:
         self.remote = remote or RemoteModule(
             module="catalog", service=SERVICE, stub_class=pb_grpc.CatalogStub,
-            idempotent=IDEMPOTENT, errors=ERRORS, settings=settings, audit=audit)
+            idempotent=IDEMPOTENT, errors=ERRORS, settings=settings, audit=audit,
+            breaker=breaker)
 
     def list_products(self, principal: Principal | None, query: ProductQuery,
                       include_inactive: bool = False) -> Page[ProductView]:

@@ -10,16 +10,12 @@ from sqlalchemy import func, or_, select
 from app.identity.contract import SigningKeyView, UserAccountView, UserNotFound, UserView
 from app.identity.models import User
 from app.identity.signing import SigningKeyStore
-from app.kernel import InvalidInput, Page, PermissionDenied, Principal
+from app.kernel import InvalidInput, Page, Principal
+from app.platform.authz import require_admin_or_system
 from app.platform.db import unit_of_work
 
 BIND = "identity"
 MAX_SEARCH = 100
-
-
-def require_admin(principal: Principal) -> None:
-    if not (principal.is_admin or principal.is_system):
-        raise PermissionDenied("Only administrators may see this.")
 
 
 class Administration:
@@ -27,9 +23,9 @@ class Administration:
         self._keys = keys
         self._to_view = to_view
 
-    def find_users(self, principal: Principal, search: str, page: int,
+    def find_users(self, principal: Principal | None, search: str, page: int,
                    page_size: int) -> Page[UserView]:
-        require_admin(principal)
+        require_admin_or_system(principal)
         if not (1 <= page <= 100_000 and 1 <= page_size <= 100):
             raise InvalidInput("page or page_size out of range",
                                field_errors={"page_size": "1 to 100"})
@@ -48,8 +44,8 @@ class Administration:
             items = tuple(self._to_view(u) for u in rows)
         return Page(items, int(total or 0), page, page_size)
 
-    def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
-        require_admin(principal)
+    def user_account(self, principal: Principal | None, user_id: str) -> UserAccountView:
+        require_admin_or_system(principal)
         with unit_of_work(BIND, readonly=True) as session:
             user = session.get(User, user_id)
             if user is None:
@@ -58,8 +54,8 @@ class Administration:
                                    locked_until=user.locked_until,
                                    failed_logins=user.failed_logins)
 
-    def signing_keys(self, principal: Principal) -> tuple[SigningKeyView, ...]:
-        require_admin(principal)
+    def signing_keys(self, principal: Principal | None) -> tuple[SigningKeyView, ...]:
+        require_admin_or_system(principal)
         keys = []
         for row in self._keys.describe():
             retired = row.get("retired_at")

@@ -211,39 +211,111 @@ class UserChanges:
     is_active: bool | None = None
 
 
-class IdentityService(Protocol):
-    """Accounts, login, tokens. Every method is one transaction; errors are contract errors."""
+class AccountService(Protocol):
+    """Accounts: registration, profile, password, administration, lock, export and erasure.
+    Every method is one transaction; errors are contract errors. The service decides who may
+    do what (owner, administrator, system principal); the principal is always the first
+    argument."""
 
     def register(self, username: str, email: str, password: str) -> UserView:
-        """Create a ``user``. Raises WeakPassword, AccountExists, InvalidInput."""
+        """Create a ``user`` (public). Raises WeakPassword, AccountExists, InvalidInput."""
         ...
 
-    def get_user(self, user_id: str) -> UserView:
-        """Raises UserNotFound."""
+    def get_user(self, principal: Principal | None, user_id: str) -> UserView:
+        """A profile: the owner's own, or any for an administrator.
+        Raises Unauthenticated, PermissionDenied, UserNotFound."""
         ...
 
-    def ensure_active(self, user_id: str) -> UserView:
-        """The user, if it exists and is active. Raises UserNotFound or InactiveUser."""
+    def ensure_active(self, principal: Principal | None) -> UserView:
+        """The caller's own account, if it exists and is active (a module acting for the
+        user, e.g. ordering placing the user's order). Raises Unauthenticated,
+        PermissionDenied (system principal), UserNotFound or InactiveUser."""
         ...
 
-    def update_email(self, user_id: str, email: str) -> UserView:
-        """Raises AccountExists, InvalidInput, UserNotFound."""
+    def update_email(self, principal: Principal | None, email: str) -> UserView:
+        """Change the caller's own e-mail. Raises Unauthenticated, PermissionDenied (system
+        principal), AccountExists, InvalidInput, UserNotFound."""
         ...
 
-    def change_password(self, principal: Principal, current: str, new: str) -> None:
+    def change_password(self, principal: Principal | None, current: str, new: str) -> None:
         """Requires the current password; ends every other session of the user.
 
-        Raises InvalidCredentials, WeakPassword.
+        Raises Unauthenticated, PermissionDenied (system principal), InvalidCredentials,
+        WeakPassword.
         """
         ...
 
+    def find_users(self, principal: Principal | None, search: str, page: int,
+                   page_size: int) -> Page[UserView]:
+        """Users whose username or e-mail contains ``search`` (case-insensitive, ``%`` and
+        ``_`` literal; empty: everyone), by username (admin or system). Read-only.
+
+        Raises Unauthenticated, PermissionDenied, InvalidInput (page, page size 1-100,
+        search over 100).
+        """
+        ...
+
+    def user_account(self, principal: Principal | None, user_id: str) -> UserAccountView:
+        """An account as administrators see it: profile, lockout state (admin or system).
+        Read-only. Raises Unauthenticated, PermissionDenied, UserNotFound."""
+        ...
+
+    def admin_update_user(self, principal: Principal | None, user_id: str,
+                          changes: UserChanges) -> UserView:
+        """Change role or active flag (admins only; deactivation revokes every token).
+
+        Raises Unauthenticated, PermissionDenied, UserNotFound, InvalidInput.
+        """
+        ...
+
+    def lock(self, principal: Principal | None, user_id: str) -> bool:
+        """Incident response (operators, administrators): lock the account until ``unlock``
+        and end every session and pending login now. True when it was not locked before.
+
+        Raises Unauthenticated, PermissionDenied (anyone else), UserNotFound. Idempotent.
+        """
+        ...
+
+    def unlock(self, principal: Principal | None, user_id: str) -> bool:
+        """Clear a login lockout (administrators, operators); True when the account was
+        locked or had failures. Raises Unauthenticated, PermissionDenied, UserNotFound.
+        Idempotent.
+        """
+        ...
+
+    def export_account(self, principal: Principal | None) -> AccountExport:
+        """GDPR access: the caller's profile, 2FA state (no secrets), sessions and own
+        security events (newest first, at most 1,000). Audited. Raises Unauthenticated,
+        PermissionDenied (system principal), UserNotFound. Read-only apart from the audit
+        event."""
+        ...
+
+    def erase_account(self, principal: Principal | None, user_id: str, password: str,
+                      code: str) -> ErasedAccount:
+        """GDPR erasure. The owner proves it with ``password`` (plus a TOTP or backup
+        ``code`` when 2FA is on; a wrong password counts toward the lockout); a system
+        principal (an operator) needs neither. Every token dies, the other modules unlink
+        the user's data (orders stay, no longer linkable), the identity rows are deleted and
+        the audit pseudonym link is destroyed.
+
+        Raises Unauthenticated, PermissionDenied (anyone else, admins included),
+        InvalidCredentials, InvalidTwoFactorCode, UserNotFound (also when already erased),
+        Unavailable (a module could not unlink: the account stays deactivated; erasing again
+        finishes it).
+        """
+        ...
+
+
+class SessionService(Protocol):
+    """Login (password, then a second factor), token refresh, logout, step-up."""
+
     def login(self, username: str, password: str, device: str | None = None) -> LoginResult:
-        """Password step: the token pair (with a device proof), or for a user with 2FA on a
-        login ticket (valid 5 minutes) for ``verify_login``. Same answer and cost for unknown
-        users, wrong passwords, inactive and locked accounts (InvalidCredentials); counts
-        toward the lockout, unless ``device`` is a valid device proof of this user: such an
-        attempt is exempt from the lockout and its failures count on the proof instead (5
-        revoke it). Not idempotent."""
+        """Password step (public): the token pair (with a device proof), or for a user with
+        2FA on a login ticket (valid 5 minutes) for ``verify_login``. Same answer and cost
+        for unknown users, wrong passwords, inactive and locked accounts
+        (InvalidCredentials); counts toward the lockout, unless ``device`` is a valid device
+        proof of this user: such an attempt is exempt from the lockout and its failures count
+        on the proof instead (5 revoke it). Not idempotent."""
         ...
 
     def device_trusted(self, username: str, device: str) -> bool:
@@ -268,97 +340,6 @@ class IdentityService(Protocol):
         Spends nothing; never raises for a bad ticket."""
         ...
 
-    def setup_two_factor(self, principal: Principal, password: str) -> TwoFactorSetup:
-        """Start (or restart) the caller's 2FA setup with a fresh 160-bit secret, stored
-        encrypted. Needs the caller's password (a stolen access token alone must not enrol
-        an attacker's authenticator).
-
-        Raises InvalidCredentials (wrong password), TwoFactorAlreadyEnabled when 2FA is
-        active, UserNotFound. Not idempotent (each call makes a new secret).
-        """
-        ...
-
-    def confirm_two_factor(self, principal: Principal, code: str) -> BackupCodes:
-        """Activate 2FA with a code from the pending secret; returns the 10 backup codes
-        (shown once) and ends the user's other sessions.
-
-        Raises TwoFactorNotEnabled (no pending setup), TwoFactorAlreadyEnabled,
-        InvalidTwoFactorCode.
-        """
-        ...
-
-    def two_factor_status(self, user_id: str) -> TwoFactorStatus:
-        """Whether 2FA is on and how many backup codes are unused. Raises UserNotFound."""
-        ...
-
-    def disable_two_factor(self, principal: Principal, password: str, code: str) -> None:
-        """Turn 2FA off (password plus a TOTP or backup code); deletes the secret and the
-        backup codes and ends the user's other sessions.
-
-        Raises InvalidCredentials, InvalidTwoFactorCode, TwoFactorNotEnabled.
-        """
-        ...
-
-    def regenerate_backup_codes(self, principal: Principal, password: str,
-                                code: str) -> BackupCodes:
-        """A new set of 10 backup codes (password plus a TOTP code); the old set dies.
-
-        Raises InvalidCredentials, InvalidTwoFactorCode, TwoFactorNotEnabled.
-        """
-        ...
-
-    def reauthenticate(self, principal: Principal, password: str, code: str = "") -> int:
-        """Step-up: the caller confirms their password and, when their 2FA is on, a TOTP or
-        unused backup code, before a sensitive action. Returns the time of the proof (epoch
-        seconds), which the caller keeps bound to its session. Audited (``authn_step_up``);
-        a wrong password counts toward the lockout; a locked or inactive account answers like
-        a wrong password. Not idempotent (a code is spent).
-
-        Raises PermissionDenied (system principal), InvalidCredentials, InvalidTwoFactorCode.
-        """
-        ...
-
-    def unlock(self, user_id: str, actor: str) -> bool:
-        """Clear a login lockout; True when the account was locked or had failures.
-
-        Raises UserNotFound. Idempotent.
-        """
-        ...
-
-    def lock(self, principal: Principal, user_id: str) -> bool:
-        """Incident response (operators, administrators): lock the account until ``unlock``
-        and end every session and pending login now. True when it was not locked before.
-
-        Raises PermissionDenied (anyone else), UserNotFound. Idempotent.
-        """
-        ...
-
-    def export_account(self, principal: Principal) -> AccountExport:
-        """GDPR access: the caller's profile, 2FA state (no secrets), sessions and own
-        security events (newest first, at most 1,000). Audited. Raises UserNotFound.
-        Read-only apart from the audit event."""
-        ...
-
-    def erase_account(self, principal: Principal, user_id: str, password: str,
-                      code: str) -> ErasedAccount:
-        """GDPR erasure. The owner proves it with ``password`` (plus a TOTP or backup
-        ``code`` when 2FA is on; a wrong password counts toward the lockout); a system
-        principal (an operator) needs neither. Every token dies, the other modules unlink
-        the user's data (orders stay, no longer linkable), the identity rows are deleted and
-        the audit pseudonym link is destroyed.
-
-        Raises PermissionDenied (anyone else, admins included), InvalidCredentials,
-        InvalidTwoFactorCode, UserNotFound (also when already erased), Unavailable (a module
-        could not unlink: the account stays deactivated; erasing again finishes it).
-        """
-        ...
-
-    def reencrypt_totp_secrets(self, principal: Principal | None) -> int:
-        """Operator (an administrator or the system): re-encrypt every stored TOTP secret
-        under the totp ring's primary key; returns how many changed. Idempotent (values
-        already under the primary are kept)."""
-        ...
-
     def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate a refresh token (single use). A retired token revokes its whole family.
 
@@ -366,65 +347,124 @@ class IdentityService(Protocol):
         """
         ...
 
-    def logout(self, principal: Principal, refresh_token: str | None) -> None:
+    def logout(self, principal: Principal | None, refresh_token: str | None) -> None:
         """Revoke the caller's session (refresh family) and the presented access token.
+        Raises Unauthenticated, PermissionDenied (system principal). Idempotent."""
+        ...
+
+    def logout_everywhere(self, principal: Principal | None) -> None:
+        """Invalidate every token of the caller at once (every device, pending logins too).
+
+        Raises Unauthenticated, PermissionDenied (system principal), UserNotFound. Idempotent.
+        """
+        ...
+
+    def end_sessions(self, principal: Principal | None, user_id: str) -> None:
+        """Invalidate every token of a user at once (administrators, operators; audited as
+        the acting principal). Raises Unauthenticated, PermissionDenied, UserNotFound.
         Idempotent."""
         ...
 
-    def logout_everywhere(self, user_id: str, actor: str | None = None) -> None:
-        """Invalidate every token of the user at once (``actor``: who asked, for the audit).
+    def reauthenticate(self, principal: Principal | None, password: str,
+                       code: str = "") -> int:
+        """Step-up: the caller confirms their password and, when their 2FA is on, a TOTP or
+        unused backup code, before a sensitive action. Returns the time of the proof (epoch
+        seconds), which the caller keeps bound to its session. Audited (``authn_step_up``);
+        a wrong password counts toward the lockout; a locked or inactive account answers like
+        a wrong password. Not idempotent (a code is spent).
 
-        Raises UserNotFound. Idempotent.
+        Raises Unauthenticated, PermissionDenied (system principal), InvalidCredentials,
+        InvalidTwoFactorCode.
         """
         ...
 
-    def list_users(self, page: int, page_size: int) -> Page[UserView]:
-        ...
 
-    def find_users(self, principal: Principal, search: str, page: int,
-                   page_size: int) -> Page[UserView]:
-        """Users whose username or e-mail contains ``search`` (case-insensitive, ``%`` and
-        ``_`` literal; empty: everyone), by username (admin or system). Read-only.
+class TwoFactorService(Protocol):
+    """The caller's own second factor (TOTP and backup codes); re-encryption for operators."""
 
-        Raises PermissionDenied, InvalidInput (page, page size 1-100, search over 100).
+    def setup_two_factor(self, principal: Principal | None, password: str) -> TwoFactorSetup:
+        """Start (or restart) the caller's 2FA setup with a fresh 160-bit secret, stored
+        encrypted. Needs the caller's password (a stolen access token alone must not enrol
+        an attacker's authenticator).
+
+        Raises Unauthenticated, PermissionDenied (system principal), InvalidCredentials
+        (wrong password), TwoFactorAlreadyEnabled when 2FA is active, UserNotFound. Not
+        idempotent (each call makes a new secret).
         """
         ...
 
-    def user_account(self, principal: Principal, user_id: str) -> UserAccountView:
-        """An account as administrators see it: profile, lockout state (admin or system).
-        Read-only. Raises PermissionDenied, UserNotFound."""
-        ...
+    def confirm_two_factor(self, principal: Principal | None, code: str) -> BackupCodes:
+        """Activate 2FA with a code from the pending secret; returns the 10 backup codes
+        (shown once) and ends the user's other sessions.
 
-    def signing_keys(self, principal: Principal) -> tuple[SigningKeyView, ...]:
-        """The signing key set, active key first (admin or system). Read-only.
-        Raises PermissionDenied."""
-        ...
-
-    def admin_update_user(self, admin: Principal, user_id: str, changes: UserChanges) -> UserView:
-        """Change role or active flag (admins only; deactivation revokes every token).
-
-        Raises PermissionDenied, UserNotFound, InvalidInput.
+        Raises Unauthenticated, PermissionDenied (system principal), TwoFactorNotEnabled (no
+        pending setup), TwoFactorAlreadyEnabled, InvalidTwoFactorCode.
         """
         ...
+
+    def two_factor_status(self, principal: Principal | None) -> TwoFactorStatus:
+        """Whether the caller's 2FA is on and how many backup codes are unused.
+        Raises Unauthenticated, PermissionDenied (system principal), UserNotFound."""
+        ...
+
+    def disable_two_factor(self, principal: Principal | None, password: str,
+                           code: str) -> None:
+        """Turn 2FA off (password plus a TOTP or backup code); deletes the secret and the
+        backup codes and ends the user's other sessions.
+
+        Raises Unauthenticated, PermissionDenied (system principal), InvalidCredentials,
+        InvalidTwoFactorCode, TwoFactorNotEnabled.
+        """
+        ...
+
+    def regenerate_backup_codes(self, principal: Principal | None, password: str,
+                                code: str) -> BackupCodes:
+        """A new set of 10 backup codes (password plus a TOTP code); the old set dies.
+
+        Raises Unauthenticated, PermissionDenied (system principal), InvalidCredentials,
+        InvalidTwoFactorCode, TwoFactorNotEnabled.
+        """
+        ...
+
+    def reencrypt_totp_secrets(self, principal: Principal | None) -> int:
+        """Re-encrypt every stored TOTP secret under the totp ring's primary key (operators
+        and administrators); returns how many changed. Idempotent (values already under the
+        primary are kept). Raises Unauthenticated, PermissionDenied."""
+        ...
+
+
+class SigningKeyService(Protocol):
+    """The token signing key set: public halves for everyone, management for operators."""
 
     def public_key(self) -> PublicKey:
-        """The active signing key's public half."""
+        """The active signing key's public half (public)."""
         ...
 
     def jwks(self) -> dict[str, Any]:
-        """The public key set: the active key and retired keys whose tokens may be unexpired."""
+        """The public key set (public): the active key and retired keys whose tokens may be
+        unexpired."""
         ...
 
-    def revocations_since(self, cursor: int) -> list[Revocation]:
-        """Entries of the revocation feed after ``cursor`` (0 = every entry still in force)."""
+    def signing_keys(self, principal: Principal | None) -> tuple[SigningKeyView, ...]:
+        """The signing key set, active key first (admin or system). Read-only.
+        Raises Unauthenticated, PermissionDenied."""
         ...
 
     def rotate_signing_key(self, principal: Principal | None) -> str:
-        """Operator (an administrator or the system): make a new active signing key;
-        returns its kid."""
+        """Make a new active signing key (admin or system); returns its kid.
+        Raises Unauthenticated, PermissionDenied."""
         ...
 
     def remove_signing_key(self, principal: Principal | None, kid: str) -> None:
-        """Operator (an administrator or the system): drop a key at once; tokens it signed
-        fail everywhere within seconds."""
+        """Drop a key at once (admin or system); tokens it signed fail everywhere within
+        seconds. Raises Unauthenticated, PermissionDenied, NotFound."""
+        ...
+
+
+class RevocationFeed(Protocol):
+    """What every token verifier follows: revoked tokens, sessions, users and keys."""
+
+    def revocations_since(self, cursor: int) -> list[Revocation]:
+        """Entries of the revocation feed after ``cursor`` (0 = every entry still in force).
+        Public to every module (it names no one: ids and token ids only)."""
         ...

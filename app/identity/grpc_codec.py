@@ -6,6 +6,7 @@ from app.identity.contract import (
     AccountExport,
     LoginResult,
     PublicKey,
+    SecondFactorLogin,
     SecurityEventView,
     SessionView,
     SigningKeyView,
@@ -54,6 +55,31 @@ def login_from_pb(msg: pb.LoginResult) -> LoginResult:
     return LoginResult(tokens=tokens, login_ticket=msg.login_ticket or None,
                        expires_in=msg.expires_in,
                        device_token=msg.device_token if msg.HasField("device_token") else None)
+
+
+def second_factor_to_pb(result: SecondFactorLogin) -> pb.SecondFactorLogin:
+    msg = pb.SecondFactorLogin(tokens=tokens_to_pb(result.tokens))
+    if result.backup_codes_remaining is not None:
+        msg.backup_codes_remaining = result.backup_codes_remaining
+    if result.device_token is not None:
+        msg.device_token = result.device_token
+    return msg
+
+
+def second_factor_from_pb(msg: pb.SecondFactorLogin) -> SecondFactorLogin:
+    remaining = msg.backup_codes_remaining if msg.HasField("backup_codes_remaining") else None
+    device = msg.device_token if msg.HasField("device_token") else None
+    return SecondFactorLogin(tokens=tokens_from_pb(msg.tokens),
+                             backup_codes_remaining=remaining, device_token=device)
+
+
+def status_to_pb(status: TwoFactorStatus) -> pb.TwoFactorStatusReply:
+    return pb.TwoFactorStatusReply(enabled=status.enabled,
+                                   backup_codes_remaining=status.backup_codes_remaining)
+
+
+def status_from_pb(msg: pb.TwoFactorStatusReply) -> TwoFactorStatus:
+    return TwoFactorStatus(enabled=msg.enabled, backup_codes_remaining=msg.backup_codes_remaining)
 
 
 def page_to_pb(page: Page[UserView]) -> pb.UserPage:
@@ -111,9 +137,7 @@ def signing_key_from_pb(msg: pb.SigningKey) -> SigningKeyView:
 def export_to_pb(export: AccountExport) -> pb.AccountExport:
     return pb.AccountExport(
         user=user_to_pb(export.user),
-        two_factor=pb.TwoFactorStatusReply(
-            enabled=export.two_factor.enabled,
-            backup_codes_remaining=export.two_factor.backup_codes_remaining),
+        two_factor=status_to_pb(export.two_factor),
         sessions=[pb.SessionView(session_id=s.session_id, started_at=s.started_at,
                                  last_used_at=s.last_used_at, expires_at=s.expires_at,
                                  amr=list(s.amr), active=s.active) for s in export.sessions],
@@ -125,8 +149,7 @@ def export_to_pb(export: AccountExport) -> pb.AccountExport:
 def export_from_pb(msg: pb.AccountExport) -> AccountExport:
     return AccountExport(
         user=user_from_pb(msg.user),
-        two_factor=TwoFactorStatus(enabled=msg.two_factor.enabled,
-                                   backup_codes_remaining=msg.two_factor.backup_codes_remaining),
+        two_factor=status_from_pb(msg.two_factor),
         sessions=tuple(SessionView(session_id=s.session_id, started_at=s.started_at,
                                    last_used_at=s.last_used_at, expires_at=s.expires_at,
                                    amr=tuple(s.amr), active=s.active) for s in msg.sessions),

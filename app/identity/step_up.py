@@ -16,7 +16,7 @@ from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher
 from app.identity.two_factor import TwoFactorManager
-from app.kernel import PermissionDenied, Principal
+from app.kernel import Principal
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
 from app.platform.clock import Clock
 from app.platform.db import unit_of_work
@@ -31,8 +31,7 @@ class StepUp:
         self._audit, self._clock = audit, clock
 
     def reauthenticate(self, principal: Principal, password: str, code: str) -> int:
-        if principal.is_system:
-            raise PermissionDenied("A system principal has no password to confirm.")
+        """For a person (the session service refuses a system principal first)."""
         now = int(self._clock.time())
         with unit_of_work(BIND, readonly=True) as session:
             user = session.get(User, principal.user_id)

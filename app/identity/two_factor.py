@@ -323,7 +323,8 @@ class TwoFactorManager:
                           target=Subject(principal.user_id))
         return BackupCodes(tuple(codes))
 
-    def reencrypt(self) -> int:
+    def reencrypt(self, principal: Principal) -> int:
+        """For an administrator or a system principal (the two-factor service checks)."""
         ring, changed, failed = self.box.reload(), 0, []
         with unit_of_work(BIND) as session:
             for row in session.scalars(select(TwoFactor)):
@@ -337,9 +338,11 @@ class TwoFactorManager:
                 row.secret_encrypted = ring.encrypt(secret, context=row.user_id)
                 changed += 1
         for user_id in failed:
-            self.audit.record(SecurityEvent.DECRYPT_FAIL, outcome="failure", actor="operator",
-                              target=Subject(user_id), purpose="totp")
-        self.audit.record(SecurityEvent.KEY_ROTATED, actor="operator", target=ring.primary_kid,
+            self.audit.record(SecurityEvent.DECRYPT_FAIL, outcome="failure",
+                              actor=Subject(principal.user_id), target=Subject(user_id),
+                              purpose="totp")
+        self.audit.record(SecurityEvent.KEY_ROTATED, actor=Subject(principal.user_id),
+                          target=ring.primary_kid,
                           key="totp", reencrypted=changed, failed=len(failed))
         return changed
 

@@ -13,6 +13,7 @@ from app.ordering import grpc_codec as codec
 from app.ordering.contract import CartView, OrderFilter, OrderItem, OrderView, SweepReport
 from app.ordering.grpc_server import SERVICE
 from app.platform.audit import AuditTrail
+from app.platform.grpc.breaker import ConcurrentBreaker
 from app.platform.grpc.client import RemoteModule
 from app.platform.grpc.errors import error_registry
 from app.platform.grpc.settings import TransportSettings
@@ -35,10 +36,12 @@ def _errors() -> dict[str, type[kernel.ContractError]]:
 
 class GrpcOrderingClient:
     def __init__(self, settings: TransportSettings, audit: AuditTrail,
-                 remote: RemoteModule | None = None) -> None:
+                 remote: RemoteModule | None = None,
+                 breaker: ConcurrentBreaker | None = None) -> None:
         self.remote = remote or RemoteModule(
             module="ordering", service=SERVICE, stub_class=pb_grpc.OrderingStub,
-            idempotent=IDEMPOTENT, errors=_errors(), settings=settings, audit=audit)
+            idempotent=IDEMPOTENT, errors=_errors(), settings=settings, audit=audit,
+            breaker=breaker)
 
     def place_order(self, principal: Principal | None, items: tuple[OrderItem, ...],
                     idempotency_key: str | None = None) -> OrderView:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.catalog.contract import CatalogService
-from app.identity.contract import IdentityService
+from app.identity.contract import AccountService
 from app.ordering import grpc_server
 from app.ordering.contract import OrderingService
 from app.ordering.grpc_client import GrpcOrderingClient
@@ -18,7 +18,7 @@ from app.platform.modules import Boundary, ModuleDeps, ModuleSpec
 
 def build(deps: ModuleDeps) -> Mapping[str, object]:
     return {"ordering": build_ordering(
-        identity=deps.contract(IdentityService), catalog=deps.contract(CatalogService),
+        identity=deps.contract(AccountService), catalog=deps.contract(CatalogService),
         keyrings=deps.keyrings, audit=deps.audit, clock=deps.clock,
         pending_ttl=deps.settings.order_pending_ttl,
         max_pending_units=deps.settings.order_max_pending_units)}

@@ -22,7 +22,7 @@ from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.contract import CatalogService, Reservation, ReservationLine
-from app.identity.contract import IdentityService
+from app.identity.contract import AccountService
 from app.kernel import InternalError, InvalidInput, Page, PermissionDenied, Principal, Unavailable
 from app.ordering import compensations
 from app.ordering.cart import Carts
@@ -90,7 +90,7 @@ def fingerprint(merged: dict[str, int]) -> str:
 
 
 class DatabaseOrderingService:
-    def __init__(self, *, identity: IdentityService, catalog: CatalogService,
+    def __init__(self, *, identity: AccountService, catalog: CatalogService,
                  references: UserReferences, audit: AuditTrail, clock: Clock,
                  cap: PendingCap | None = None, sweep: SweepSettings | None = None) -> None:
         self.identity = identity
@@ -125,7 +125,7 @@ class DatabaseOrderingService:
         confirm stock for the user (their token travels to the catalog); undoing a half-placed
         order is the ordering module's own work (``SAGA``)."""
         user_id = principal.user_id
-        self.identity.ensure_active(user_id)
+        self.identity.ensure_active(principal)  # the caller's own account
         self.cap.precheck(user_index, sum(merged.values()))
         order_id = str(uuid.uuid4())
         lines = tuple(ReservationLine(pid, qty) for pid, qty in sorted(merged.items()))

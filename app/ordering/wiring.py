@@ -7,7 +7,7 @@ their implementations.
 from __future__ import annotations
 
 from app.catalog.contract import CatalogService
-from app.identity.contract import IdentityService
+from app.identity.contract import AccountService
 from app.ordering.holdings import PendingCap
 from app.ordering.references import UserReferences
 from app.ordering.service import DatabaseOrderingService
@@ -17,7 +17,7 @@ from app.platform.clock import Clock
 from app.platform.crypto import KeyRingLoader
 
 
-def build_ordering(*, identity: IdentityService, catalog: CatalogService,
+def build_ordering(*, identity: AccountService, catalog: CatalogService,
                    keyrings: KeyRingLoader, audit: AuditTrail, clock: Clock,
                    pending_ttl: int = 86_400,
                    max_pending_units: int = 200) -> DatabaseOrderingService:

@@ -3,22 +3,21 @@
 Each module owns ``migrations/<module>/`` with its own version table
 (``alembic_version_<module>``), so modules evolve their schemas independently and may live in
 separate databases. The histories and their binds come from the module registry through
-``migration_commands.init_app``. ``upgrade_all`` applies every history of the current app; ``check_all`` reports
-any difference between the models and the migrated schema.
+``migration_commands.init_app``. ``upgrade_all`` applies every history of the current app;
+``check_all`` reports any difference between the models and the migrated schema.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from alembic import context
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask import Flask, current_app
+from flask import current_app
 from flask_migrate import Migrate, upgrade
 
 from app.platform.db import db

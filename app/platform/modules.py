@@ -31,7 +31,8 @@ class Boundary:
     """One contract of a module, and how it crosses a process boundary.
 
     ``name`` is the contract's key in ``Services`` (``services.get(contract)`` finds it too);
-    ``client(transport, audit)`` makes its gRPC client; ``registration(service)`` wraps the
+    ``client(transport, audit, breaker=...)`` makes its gRPC client (the module's contracts
+    share one breaker); ``registration(service)`` wraps the
     in-process service in its gRPC servicer, with the policy of who may call what."""
 
     name: str

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from app.identity.contract import AccountExport, IdentityService
+from app.identity.contract import AccountExport, AccountService
 from app.kernel import Principal
 from app.ordering.contract import OrderingService, OrderView
 from app.web.api.orders import order_json
@@ -42,7 +42,7 @@ def export_json(export: AccountExport, orders: list[OrderView]) -> dict[str, Any
     }
 
 
-def account_document(identity: IdentityService, ordering: OrderingService,
+def account_document(accounts: AccountService, ordering: OrderingService,
                      principal: Principal) -> dict[str, Any]:
     """The principal's own data: identity's export (audited there) and their orders."""
-    return export_json(identity.export_account(principal), list(all_orders(ordering, principal)))
+    return export_json(accounts.export_account(principal), list(all_orders(ordering, principal)))

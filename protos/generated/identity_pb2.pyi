@@ -41,12 +41,10 @@ class RegisterRequest(_message.Message):
     def __init__(self, username: _Optional[str] = ..., email: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
 
 class UpdateEmailRequest(_message.Message):
-    __slots__ = ("user_id", "email")
-    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("email",)
     EMAIL_FIELD_NUMBER: _ClassVar[int]
-    user_id: str
     email: str
-    def __init__(self, user_id: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
 
 class ChangePasswordRequest(_message.Message):
     __slots__ = ("current", "new")
@@ -121,22 +119,6 @@ class LogoutRequest(_message.Message):
     REFRESH_TOKEN_FIELD_NUMBER: _ClassVar[int]
     refresh_token: str
     def __init__(self, refresh_token: _Optional[str] = ...) -> None: ...
-
-class LogoutEverywhereRequest(_message.Message):
-    __slots__ = ("user_id", "actor")
-    USER_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
-    user_id: str
-    actor: str
-    def __init__(self, user_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
-
-class ListUsersRequest(_message.Message):
-    __slots__ = ("page", "page_size")
-    PAGE_FIELD_NUMBER: _ClassVar[int]
-    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
-    page: int
-    page_size: int
-    def __init__(self, page: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
 
 class FindUsersRequest(_message.Message):
     __slots__ = ("search", "page", "page_size")
@@ -327,12 +309,10 @@ class TicketOwner(_message.Message):
     def __init__(self, user_id: _Optional[str] = ...) -> None: ...
 
 class UnlockRequest(_message.Message):
-    __slots__ = ("user_id", "actor")
+    __slots__ = ("user_id",)
     USER_ID_FIELD_NUMBER: _ClassVar[int]
-    ACTOR_FIELD_NUMBER: _ClassVar[int]
     user_id: str
-    actor: str
-    def __init__(self, user_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
 
 class Unlocked(_message.Message):
     __slots__ = ("changed",)

@@ -25,8 +25,9 @@ if _version_not_supported:
     )
 
 
-class IdentityStub:
-    """Missing associated documentation comment in .proto file."""
+class AccountServiceStub:
+    """AccountService: registration, profile, password, administration, lock, export, erasure.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -35,174 +36,70 @@ class IdentityStub:
             channel: A grpc.Channel.
         """
         self.Register = channel.unary_unary(
-                '/shop.identity.v1.Identity/Register',
+                '/shop.identity.v1.AccountService/Register',
                 request_serializer=protos_dot_generated_dot_identity__pb2.RegisterRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserView.FromString,
                 _registered_method=True)
         self.GetUser = channel.unary_unary(
-                '/shop.identity.v1.Identity/GetUser',
+                '/shop.identity.v1.AccountService/GetUser',
                 request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserView.FromString,
                 _registered_method=True)
         self.EnsureActive = channel.unary_unary(
-                '/shop.identity.v1.Identity/EnsureActive',
-                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                '/shop.identity.v1.AccountService/EnsureActive',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserView.FromString,
                 _registered_method=True)
         self.UpdateEmail = channel.unary_unary(
-                '/shop.identity.v1.Identity/UpdateEmail',
+                '/shop.identity.v1.AccountService/UpdateEmail',
                 request_serializer=protos_dot_generated_dot_identity__pb2.UpdateEmailRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserView.FromString,
                 _registered_method=True)
         self.ChangePassword = channel.unary_unary(
-                '/shop.identity.v1.Identity/ChangePassword',
+                '/shop.identity.v1.AccountService/ChangePassword',
                 request_serializer=protos_dot_generated_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
                 _registered_method=True)
-        self.Login = channel.unary_unary(
-                '/shop.identity.v1.Identity/Login',
-                request_serializer=protos_dot_generated_dot_identity__pb2.LoginRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.LoginResult.FromString,
-                _registered_method=True)
-        self.Refresh = channel.unary_unary(
-                '/shop.identity.v1.Identity/Refresh',
-                request_serializer=protos_dot_generated_dot_identity__pb2.RefreshRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.TokenPair.FromString,
-                _registered_method=True)
-        self.Logout = channel.unary_unary(
-                '/shop.identity.v1.Identity/Logout',
-                request_serializer=protos_dot_generated_dot_identity__pb2.LogoutRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                _registered_method=True)
-        self.LogoutEverywhere = channel.unary_unary(
-                '/shop.identity.v1.Identity/LogoutEverywhere',
-                request_serializer=protos_dot_generated_dot_identity__pb2.LogoutEverywhereRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                _registered_method=True)
-        self.ListUsers = channel.unary_unary(
-                '/shop.identity.v1.Identity/ListUsers',
-                request_serializer=protos_dot_generated_dot_identity__pb2.ListUsersRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.UserPage.FromString,
-                _registered_method=True)
         self.FindUsers = channel.unary_unary(
-                '/shop.identity.v1.Identity/FindUsers',
+                '/shop.identity.v1.AccountService/FindUsers',
                 request_serializer=protos_dot_generated_dot_identity__pb2.FindUsersRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserPage.FromString,
                 _registered_method=True)
         self.UserAccount = channel.unary_unary(
-                '/shop.identity.v1.Identity/UserAccount',
+                '/shop.identity.v1.AccountService/UserAccount',
                 request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserAccountReply.FromString,
                 _registered_method=True)
-        self.SigningKeys = channel.unary_unary(
-                '/shop.identity.v1.Identity/SigningKeys',
-                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
-                _registered_method=True)
         self.AdminUpdateUser = channel.unary_unary(
-                '/shop.identity.v1.Identity/AdminUpdateUser',
+                '/shop.identity.v1.AccountService/AdminUpdateUser',
                 request_serializer=protos_dot_generated_dot_identity__pb2.AdminUpdateRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.UserView.FromString,
                 _registered_method=True)
-        self.PublicKey = channel.unary_unary(
-                '/shop.identity.v1.Identity/PublicKey',
-                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.PublicKeyReply.FromString,
-                _registered_method=True)
-        self.Jwks = channel.unary_unary(
-                '/shop.identity.v1.Identity/Jwks',
-                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.JwksReply.FromString,
-                _registered_method=True)
-        self.RevocationsSince = channel.unary_unary(
-                '/shop.identity.v1.Identity/RevocationsSince',
-                request_serializer=protos_dot_generated_dot_identity__pb2.RevocationsRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Revocations.FromString,
-                _registered_method=True)
-        self.RotateSigningKey = channel.unary_unary(
-                '/shop.identity.v1.Identity/RotateSigningKey',
-                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.KeyId.FromString,
-                _registered_method=True)
-        self.RemoveSigningKey = channel.unary_unary(
-                '/shop.identity.v1.Identity/RemoveSigningKey',
-                request_serializer=protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                _registered_method=True)
-        self.SetupTwoFactor = channel.unary_unary(
-                '/shop.identity.v1.Identity/SetupTwoFactor',
-                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
-                _registered_method=True)
-        self.ConfirmTwoFactor = channel.unary_unary(
-                '/shop.identity.v1.Identity/ConfirmTwoFactor',
-                request_serializer=protos_dot_generated_dot_identity__pb2.CodeRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
-                _registered_method=True)
-        self.DisableTwoFactor = channel.unary_unary(
-                '/shop.identity.v1.Identity/DisableTwoFactor',
-                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                _registered_method=True)
-        self.Reauthenticate = channel.unary_unary(
-                '/shop.identity.v1.Identity/Reauthenticate',
-                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
-                _registered_method=True)
-        self.RegenerateBackupCodes = channel.unary_unary(
-                '/shop.identity.v1.Identity/RegenerateBackupCodes',
-                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
-                _registered_method=True)
-        self.TwoFactorStatus = channel.unary_unary(
-                '/shop.identity.v1.Identity/TwoFactorStatus',
-                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.FromString,
-                _registered_method=True)
-        self.VerifyLogin = channel.unary_unary(
-                '/shop.identity.v1.Identity/VerifyLogin',
-                request_serializer=protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.SecondFactorLogin.FromString,
-                _registered_method=True)
-        self.LoginTicketOwner = channel.unary_unary(
-                '/shop.identity.v1.Identity/LoginTicketOwner',
-                request_serializer=protos_dot_generated_dot_identity__pb2.LoginTicket.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.TicketOwner.FromString,
-                _registered_method=True)
-        self.Unlock = channel.unary_unary(
-                '/shop.identity.v1.Identity/Unlock',
-                request_serializer=protos_dot_generated_dot_identity__pb2.UnlockRequest.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Unlocked.FromString,
-                _registered_method=True)
-        self.ReencryptTotpSecrets = channel.unary_unary(
-                '/shop.identity.v1.Identity/ReencryptTotpSecrets',
-                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Count.FromString,
-                _registered_method=True)
         self.Lock = channel.unary_unary(
-                '/shop.identity.v1.Identity/Lock',
+                '/shop.identity.v1.AccountService/Lock',
                 request_serializer=protos_dot_generated_dot_identity__pb2.LockRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.Changed.FromString,
                 _registered_method=True)
+        self.Unlock = channel.unary_unary(
+                '/shop.identity.v1.AccountService/Unlock',
+                request_serializer=protos_dot_generated_dot_identity__pb2.UnlockRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Unlocked.FromString,
+                _registered_method=True)
         self.ExportAccount = channel.unary_unary(
-                '/shop.identity.v1.Identity/ExportAccount',
+                '/shop.identity.v1.AccountService/ExportAccount',
                 request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.AccountExport.FromString,
                 _registered_method=True)
         self.EraseAccount = channel.unary_unary(
-                '/shop.identity.v1.Identity/EraseAccount',
+                '/shop.identity.v1.AccountService/EraseAccount',
                 request_serializer=protos_dot_generated_dot_identity__pb2.EraseAccountRequest.SerializeToString,
                 response_deserializer=protos_dot_generated_dot_identity__pb2.ErasedAccount.FromString,
                 _registered_method=True)
-        self.DeviceTrusted = channel.unary_unary(
-                '/shop.identity.v1.Identity/DeviceTrusted',
-                request_serializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
-                response_deserializer=protos_dot_generated_dot_identity__pb2.Flag.FromString,
-                _registered_method=True)
 
 
-class IdentityServicer:
-    """Missing associated documentation comment in .proto file."""
+class AccountServiceServicer:
+    """AccountService: registration, profile, password, administration, lock, export, erasure.
+    """
 
     def Register(self, request, context):
         """Missing associated documentation comment in .proto file."""
@@ -234,36 +131,6 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def Login(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Refresh(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Logout(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def LogoutEverywhere(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListUsers(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def FindUsers(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -276,109 +143,19 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def SigningKeys(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def AdminUpdateUser(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def PublicKey(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Jwks(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def RevocationsSince(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def RotateSigningKey(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def RemoveSigningKey(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def SetupTwoFactor(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ConfirmTwoFactor(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def DisableTwoFactor(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Reauthenticate(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def RegenerateBackupCodes(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def TwoFactorStatus(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def VerifyLogin(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def LoginTicketOwner(self, request, context):
+    def Lock(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Unlock(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ReencryptTotpSecrets(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def Lock(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -396,14 +173,8 @@ class IdentityServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def DeviceTrusted(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
 
-
-def add_IdentityServicer_to_server(servicer, server):
+def add_AccountServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Register': grpc.unary_unary_rpc_method_handler(
                     servicer.Register,
@@ -417,7 +188,7 @@ def add_IdentityServicer_to_server(servicer, server):
             ),
             'EnsureActive': grpc.unary_unary_rpc_method_handler(
                     servicer.EnsureActive,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.UserView.SerializeToString,
             ),
             'UpdateEmail': grpc.unary_unary_rpc_method_handler(
@@ -430,31 +201,6 @@ def add_IdentityServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_generated_dot_identity__pb2.ChangePasswordRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
             ),
-            'Login': grpc.unary_unary_rpc_method_handler(
-                    servicer.Login,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.LoginRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.LoginResult.SerializeToString,
-            ),
-            'Refresh': grpc.unary_unary_rpc_method_handler(
-                    servicer.Refresh,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.RefreshRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.TokenPair.SerializeToString,
-            ),
-            'Logout': grpc.unary_unary_rpc_method_handler(
-                    servicer.Logout,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.LogoutRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            ),
-            'LogoutEverywhere': grpc.unary_unary_rpc_method_handler(
-                    servicer.LogoutEverywhere,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.LogoutEverywhereRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            ),
-            'ListUsers': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListUsers,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.ListUsersRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.UserPage.SerializeToString,
-            ),
             'FindUsers': grpc.unary_unary_rpc_method_handler(
                     servicer.FindUsers,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.FindUsersRequest.FromString,
@@ -465,95 +211,20 @@ def add_IdentityServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.UserAccountReply.SerializeToString,
             ),
-            'SigningKeys': grpc.unary_unary_rpc_method_handler(
-                    servicer.SigningKeys,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.SerializeToString,
-            ),
             'AdminUpdateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.AdminUpdateUser,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.AdminUpdateRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.UserView.SerializeToString,
             ),
-            'PublicKey': grpc.unary_unary_rpc_method_handler(
-                    servicer.PublicKey,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.PublicKeyReply.SerializeToString,
-            ),
-            'Jwks': grpc.unary_unary_rpc_method_handler(
-                    servicer.Jwks,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.JwksReply.SerializeToString,
-            ),
-            'RevocationsSince': grpc.unary_unary_rpc_method_handler(
-                    servicer.RevocationsSince,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.RevocationsRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Revocations.SerializeToString,
-            ),
-            'RotateSigningKey': grpc.unary_unary_rpc_method_handler(
-                    servicer.RotateSigningKey,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
-            ),
-            'RemoveSigningKey': grpc.unary_unary_rpc_method_handler(
-                    servicer.RemoveSigningKey,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.KeyId.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            ),
-            'SetupTwoFactor': grpc.unary_unary_rpc_method_handler(
-                    servicer.SetupTwoFactor,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.SerializeToString,
-            ),
-            'ConfirmTwoFactor': grpc.unary_unary_rpc_method_handler(
-                    servicer.ConfirmTwoFactor,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.CodeRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.BackupCodes.SerializeToString,
-            ),
-            'DisableTwoFactor': grpc.unary_unary_rpc_method_handler(
-                    servicer.DisableTwoFactor,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            ),
-            'Reauthenticate': grpc.unary_unary_rpc_method_handler(
-                    servicer.Reauthenticate,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.StepUpProof.SerializeToString,
-            ),
-            'RegenerateBackupCodes': grpc.unary_unary_rpc_method_handler(
-                    servicer.RegenerateBackupCodes,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.BackupCodes.SerializeToString,
-            ),
-            'TwoFactorStatus': grpc.unary_unary_rpc_method_handler(
-                    servicer.TwoFactorStatus,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.SerializeToString,
-            ),
-            'VerifyLogin': grpc.unary_unary_rpc_method_handler(
-                    servicer.VerifyLogin,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.SecondFactorLogin.SerializeToString,
-            ),
-            'LoginTicketOwner': grpc.unary_unary_rpc_method_handler(
-                    servicer.LoginTicketOwner,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.LoginTicket.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.TicketOwner.SerializeToString,
+            'Lock': grpc.unary_unary_rpc_method_handler(
+                    servicer.Lock,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.LockRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Changed.SerializeToString,
             ),
             'Unlock': grpc.unary_unary_rpc_method_handler(
                     servicer.Unlock,
                     request_deserializer=protos_dot_generated_dot_identity__pb2.UnlockRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.Unlocked.SerializeToString,
-            ),
-            'ReencryptTotpSecrets': grpc.unary_unary_rpc_method_handler(
-                    servicer.ReencryptTotpSecrets,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Count.SerializeToString,
-            ),
-            'Lock': grpc.unary_unary_rpc_method_handler(
-                    servicer.Lock,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.LockRequest.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Changed.SerializeToString,
             ),
             'ExportAccount': grpc.unary_unary_rpc_method_handler(
                     servicer.ExportAccount,
@@ -565,21 +236,17 @@ def add_IdentityServicer_to_server(servicer, server):
                     request_deserializer=protos_dot_generated_dot_identity__pb2.EraseAccountRequest.FromString,
                     response_serializer=protos_dot_generated_dot_identity__pb2.ErasedAccount.SerializeToString,
             ),
-            'DeviceTrusted': grpc.unary_unary_rpc_method_handler(
-                    servicer.DeviceTrusted,
-                    request_deserializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.FromString,
-                    response_serializer=protos_dot_generated_dot_identity__pb2.Flag.SerializeToString,
-            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'shop.identity.v1.Identity', rpc_method_handlers)
+            'shop.identity.v1.AccountService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('shop.identity.v1.Identity', rpc_method_handlers)
+    server.add_registered_method_handlers('shop.identity.v1.AccountService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
-class Identity:
-    """Missing associated documentation comment in .proto file."""
+class AccountService:
+    """AccountService: registration, profile, password, administration, lock, export, erasure.
+    """
 
     @staticmethod
     def Register(request,
@@ -595,7 +262,7 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/Register',
+            '/shop.identity.v1.AccountService/Register',
             protos_dot_generated_dot_identity__pb2.RegisterRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserView.FromString,
             options,
@@ -622,7 +289,7 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/GetUser',
+            '/shop.identity.v1.AccountService/GetUser',
             protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserView.FromString,
             options,
@@ -649,8 +316,8 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/EnsureActive',
-            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            '/shop.identity.v1.AccountService/EnsureActive',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserView.FromString,
             options,
             channel_credentials,
@@ -676,7 +343,7 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/UpdateEmail',
+            '/shop.identity.v1.AccountService/UpdateEmail',
             protos_dot_generated_dot_identity__pb2.UpdateEmailRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserView.FromString,
             options,
@@ -703,144 +370,9 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/ChangePassword',
+            '/shop.identity.v1.AccountService/ChangePassword',
             protos_dot_generated_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Empty.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Login(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/Login',
-            protos_dot_generated_dot_identity__pb2.LoginRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.LoginResult.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Refresh(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/Refresh',
-            protos_dot_generated_dot_identity__pb2.RefreshRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.TokenPair.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Logout(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/Logout',
-            protos_dot_generated_dot_identity__pb2.LogoutRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.Empty.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def LogoutEverywhere(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/LogoutEverywhere',
-            protos_dot_generated_dot_identity__pb2.LogoutEverywhereRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.Empty.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ListUsers(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/ListUsers',
-            protos_dot_generated_dot_identity__pb2.ListUsersRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.UserPage.FromString,
             options,
             channel_credentials,
             insecure,
@@ -865,7 +397,7 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/FindUsers',
+            '/shop.identity.v1.AccountService/FindUsers',
             protos_dot_generated_dot_identity__pb2.FindUsersRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserPage.FromString,
             options,
@@ -892,36 +424,9 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/UserAccount',
+            '/shop.identity.v1.AccountService/UserAccount',
             protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserAccountReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def SigningKeys(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/SigningKeys',
-            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -946,414 +451,9 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/AdminUpdateUser',
+            '/shop.identity.v1.AccountService/AdminUpdateUser',
             protos_dot_generated_dot_identity__pb2.AdminUpdateRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.UserView.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def PublicKey(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/PublicKey',
-            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.PublicKeyReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Jwks(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/Jwks',
-            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.JwksReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RevocationsSince(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/RevocationsSince',
-            protos_dot_generated_dot_identity__pb2.RevocationsRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.Revocations.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RotateSigningKey(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/RotateSigningKey',
-            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.KeyId.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RemoveSigningKey(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/RemoveSigningKey',
-            protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.Empty.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def SetupTwoFactor(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/SetupTwoFactor',
-            protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ConfirmTwoFactor(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/ConfirmTwoFactor',
-            protos_dot_generated_dot_identity__pb2.CodeRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def DisableTwoFactor(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/DisableTwoFactor',
-            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.Empty.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Reauthenticate(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/Reauthenticate',
-            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RegenerateBackupCodes(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/RegenerateBackupCodes',
-            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def TwoFactorStatus(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/TwoFactorStatus',
-            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def VerifyLogin(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/VerifyLogin',
-            protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.SecondFactorLogin.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def LoginTicketOwner(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/LoginTicketOwner',
-            protos_dot_generated_dot_identity__pb2.LoginTicket.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.TicketOwner.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def Unlock(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/Unlock',
-            protos_dot_generated_dot_identity__pb2.UnlockRequest.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.Unlocked.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ReencryptTotpSecrets(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shop.identity.v1.Identity/ReencryptTotpSecrets',
-            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
-            protos_dot_generated_dot_identity__pb2.Count.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1378,9 +478,36 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/Lock',
+            '/shop.identity.v1.AccountService/Lock',
             protos_dot_generated_dot_identity__pb2.LockRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Changed.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Unlock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.AccountService/Unlock',
+            protos_dot_generated_dot_identity__pb2.UnlockRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Unlocked.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1405,7 +532,7 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/ExportAccount',
+            '/shop.identity.v1.AccountService/ExportAccount',
             protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
             protos_dot_generated_dot_identity__pb2.AccountExport.FromString,
             options,
@@ -1432,9 +559,212 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/EraseAccount',
+            '/shop.identity.v1.AccountService/EraseAccount',
             protos_dot_generated_dot_identity__pb2.EraseAccountRequest.SerializeToString,
             protos_dot_generated_dot_identity__pb2.ErasedAccount.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class SessionServiceStub:
+    """SessionService: login (password, then a second factor), refresh, logout, step-up.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Login = channel.unary_unary(
+                '/shop.identity.v1.SessionService/Login',
+                request_serializer=protos_dot_generated_dot_identity__pb2.LoginRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.LoginResult.FromString,
+                _registered_method=True)
+        self.DeviceTrusted = channel.unary_unary(
+                '/shop.identity.v1.SessionService/DeviceTrusted',
+                request_serializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Flag.FromString,
+                _registered_method=True)
+        self.VerifyLogin = channel.unary_unary(
+                '/shop.identity.v1.SessionService/VerifyLogin',
+                request_serializer=protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.SecondFactorLogin.FromString,
+                _registered_method=True)
+        self.LoginTicketOwner = channel.unary_unary(
+                '/shop.identity.v1.SessionService/LoginTicketOwner',
+                request_serializer=protos_dot_generated_dot_identity__pb2.LoginTicket.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.TicketOwner.FromString,
+                _registered_method=True)
+        self.Refresh = channel.unary_unary(
+                '/shop.identity.v1.SessionService/Refresh',
+                request_serializer=protos_dot_generated_dot_identity__pb2.RefreshRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.TokenPair.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/shop.identity.v1.SessionService/Logout',
+                request_serializer=protos_dot_generated_dot_identity__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.LogoutEverywhere = channel.unary_unary(
+                '/shop.identity.v1.SessionService/LogoutEverywhere',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.EndSessions = channel.unary_unary(
+                '/shop.identity.v1.SessionService/EndSessions',
+                request_serializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.Reauthenticate = channel.unary_unary(
+                '/shop.identity.v1.SessionService/Reauthenticate',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
+                _registered_method=True)
+
+
+class SessionServiceServicer:
+    """SessionService: login (password, then a second factor), refresh, logout, step-up.
+    """
+
+    def Login(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeviceTrusted(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyLogin(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LoginTicketOwner(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refresh(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Logout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LogoutEverywhere(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndSessions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reauthenticate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_SessionServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Login': grpc.unary_unary_rpc_method_handler(
+                    servicer.Login,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.LoginRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.LoginResult.SerializeToString,
+            ),
+            'DeviceTrusted': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeviceTrusted,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.DeviceCheck.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Flag.SerializeToString,
+            ),
+            'VerifyLogin': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyLogin,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.SecondFactorLogin.SerializeToString,
+            ),
+            'LoginTicketOwner': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoginTicketOwner,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.LoginTicket.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.TicketOwner.SerializeToString,
+            ),
+            'Refresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refresh,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.RefreshRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.TokenPair.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.LogoutRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'LogoutEverywhere': grpc.unary_unary_rpc_method_handler(
+                    servicer.LogoutEverywhere,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'EndSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndSessions,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.UserIdRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'Reauthenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reauthenticate,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.StepUpProof.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'shop.identity.v1.SessionService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('shop.identity.v1.SessionService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class SessionService:
+    """SessionService: login (password, then a second factor), refresh, logout, step-up.
+    """
+
+    @staticmethod
+    def Login(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/Login',
+            protos_dot_generated_dot_identity__pb2.LoginRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.LoginResult.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1459,9 +789,810 @@ class Identity:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/shop.identity.v1.Identity/DeviceTrusted',
+            '/shop.identity.v1.SessionService/DeviceTrusted',
             protos_dot_generated_dot_identity__pb2.DeviceCheck.SerializeToString,
             protos_dot_generated_dot_identity__pb2.Flag.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyLogin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/VerifyLogin',
+            protos_dot_generated_dot_identity__pb2.VerifyLoginRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.SecondFactorLogin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoginTicketOwner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/LoginTicketOwner',
+            protos_dot_generated_dot_identity__pb2.LoginTicket.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.TicketOwner.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/Refresh',
+            protos_dot_generated_dot_identity__pb2.RefreshRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.TokenPair.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/Logout',
+            protos_dot_generated_dot_identity__pb2.LogoutRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LogoutEverywhere(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/LogoutEverywhere',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/EndSessions',
+            protos_dot_generated_dot_identity__pb2.UserIdRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reauthenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SessionService/Reauthenticate',
+            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.StepUpProof.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class TwoFactorServiceStub:
+    """TwoFactorService: the caller's own second factor; re-encryption for operators.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.SetupTwoFactor = channel.unary_unary(
+                '/shop.identity.v1.TwoFactorService/SetupTwoFactor',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
+                _registered_method=True)
+        self.ConfirmTwoFactor = channel.unary_unary(
+                '/shop.identity.v1.TwoFactorService/ConfirmTwoFactor',
+                request_serializer=protos_dot_generated_dot_identity__pb2.CodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+                _registered_method=True)
+        self.TwoFactorStatus = channel.unary_unary(
+                '/shop.identity.v1.TwoFactorService/TwoFactorStatus',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.FromString,
+                _registered_method=True)
+        self.DisableTwoFactor = channel.unary_unary(
+                '/shop.identity.v1.TwoFactorService/DisableTwoFactor',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.RegenerateBackupCodes = channel.unary_unary(
+                '/shop.identity.v1.TwoFactorService/RegenerateBackupCodes',
+                request_serializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+                _registered_method=True)
+        self.ReencryptTotpSecrets = channel.unary_unary(
+                '/shop.identity.v1.TwoFactorService/ReencryptTotpSecrets',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Count.FromString,
+                _registered_method=True)
+
+
+class TwoFactorServiceServicer:
+    """TwoFactorService: the caller's own second factor; re-encryption for operators.
+    """
+
+    def SetupTwoFactor(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmTwoFactor(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TwoFactorStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisableTwoFactor(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegenerateBackupCodes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReencryptTotpSecrets(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_TwoFactorServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'SetupTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetupTwoFactor,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorSetup.SerializeToString,
+            ),
+            'ConfirmTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmTwoFactor,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.CodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.BackupCodes.SerializeToString,
+            ),
+            'TwoFactorStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.TwoFactorStatus,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.SerializeToString,
+            ),
+            'DisableTwoFactor': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableTwoFactor,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'RegenerateBackupCodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegenerateBackupCodes,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.BackupCodes.SerializeToString,
+            ),
+            'ReencryptTotpSecrets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReencryptTotpSecrets,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Count.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'shop.identity.v1.TwoFactorService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('shop.identity.v1.TwoFactorService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class TwoFactorService:
+    """TwoFactorService: the caller's own second factor; re-encryption for operators.
+    """
+
+    @staticmethod
+    def SetupTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.TwoFactorService/SetupTwoFactor',
+            protos_dot_generated_dot_identity__pb2.PasswordRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.TwoFactorSetup.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.TwoFactorService/ConfirmTwoFactor',
+            protos_dot_generated_dot_identity__pb2.CodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TwoFactorStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.TwoFactorService/TwoFactorStatus',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.TwoFactorStatusReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableTwoFactor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.TwoFactorService/DisableTwoFactor',
+            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegenerateBackupCodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.TwoFactorService/RegenerateBackupCodes',
+            protos_dot_generated_dot_identity__pb2.PasswordCodeRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.BackupCodes.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReencryptTotpSecrets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.TwoFactorService/ReencryptTotpSecrets',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Count.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class SigningKeyServiceStub:
+    """SigningKeyService: the public key set for every verifier; management for operators.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.PublicKey = channel.unary_unary(
+                '/shop.identity.v1.SigningKeyService/PublicKey',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.PublicKeyReply.FromString,
+                _registered_method=True)
+        self.Jwks = channel.unary_unary(
+                '/shop.identity.v1.SigningKeyService/Jwks',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.JwksReply.FromString,
+                _registered_method=True)
+        self.SigningKeys = channel.unary_unary(
+                '/shop.identity.v1.SigningKeyService/SigningKeys',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
+                _registered_method=True)
+        self.RotateSigningKey = channel.unary_unary(
+                '/shop.identity.v1.SigningKeyService/RotateSigningKey',
+                request_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.KeyId.FromString,
+                _registered_method=True)
+        self.RemoveSigningKey = channel.unary_unary(
+                '/shop.identity.v1.SigningKeyService/RemoveSigningKey',
+                request_serializer=protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+
+
+class SigningKeyServiceServicer:
+    """SigningKeyService: the public key set for every verifier; management for operators.
+    """
+
+    def PublicKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Jwks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SigningKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateSigningKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveSigningKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_SigningKeyServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'PublicKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublicKey,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.PublicKeyReply.SerializeToString,
+            ),
+            'Jwks': grpc.unary_unary_rpc_method_handler(
+                    servicer.Jwks,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.JwksReply.SerializeToString,
+            ),
+            'SigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.SigningKeys,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.SigningKeysReply.SerializeToString,
+            ),
+            'RotateSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateSigningKey,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.Empty.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
+            ),
+            'RemoveSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveSigningKey,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.KeyId.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'shop.identity.v1.SigningKeyService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('shop.identity.v1.SigningKeyService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class SigningKeyService:
+    """SigningKeyService: the public key set for every verifier; management for operators.
+    """
+
+    @staticmethod
+    def PublicKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SigningKeyService/PublicKey',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.PublicKeyReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Jwks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SigningKeyService/Jwks',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.JwksReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SigningKeyService/SigningKeys',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.SigningKeysReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SigningKeyService/RotateSigningKey',
+            protos_dot_generated_dot_identity__pb2.Empty.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.KeyId.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.SigningKeyService/RemoveSigningKey',
+            protos_dot_generated_dot_identity__pb2.KeyId.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class RevocationFeedStub:
+    """RevocationFeed: what every token verifier follows.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.RevocationsSince = channel.unary_unary(
+                '/shop.identity.v1.RevocationFeed/RevocationsSince',
+                request_serializer=protos_dot_generated_dot_identity__pb2.RevocationsRequest.SerializeToString,
+                response_deserializer=protos_dot_generated_dot_identity__pb2.Revocations.FromString,
+                _registered_method=True)
+
+
+class RevocationFeedServicer:
+    """RevocationFeed: what every token verifier follows.
+    """
+
+    def RevocationsSince(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_RevocationFeedServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'RevocationsSince': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevocationsSince,
+                    request_deserializer=protos_dot_generated_dot_identity__pb2.RevocationsRequest.FromString,
+                    response_serializer=protos_dot_generated_dot_identity__pb2.Revocations.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'shop.identity.v1.RevocationFeed', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('shop.identity.v1.RevocationFeed', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class RevocationFeed:
+    """RevocationFeed: what every token verifier follows.
+    """
+
+    @staticmethod
+    def RevocationsSince(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.RevocationFeed/RevocationsSince',
+            protos_dot_generated_dot_identity__pb2.RevocationsRequest.SerializeToString,
+            protos_dot_generated_dot_identity__pb2.Revocations.FromString,
             options,
             channel_credentials,
             insecure,

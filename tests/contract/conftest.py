@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from flask import Flask
 
 from app.bootstrap import Services
 from app.catalog.grpc_client import GrpcCatalogClient
-from app.identity.grpc_client import GrpcIdentityClient
+from app.identity.grpc_client import grpc_identity_clients
 from app.identity.signing import SigningKeyStore
 from app.kernel import Principal
 from app.ordering.grpc_client import GrpcOrderingClient
@@ -91,14 +91,14 @@ def grpc_clients(transport: str, app: Flask) -> Iterator[dict[str, Any] | None]:
             return client_settings(local, module, port, caller=caller, system_caller=system)
 
         clients = {
-            "identity": GrpcIdentityClient(settings("identity"), local.audit),
+            "identity": grpc_identity_clients(settings("identity"), local.audit),
             "catalog": GrpcCatalogClient(settings("catalog"), local.audit),
             "catalog_as_ordering": GrpcCatalogClient(settings("catalog", "ordering", None),
                                                      local.audit),
             "ordering": GrpcOrderingClient(settings("ordering"), local.audit),
         }
         yield clients
-        for client in clients.values():
+        for client in (*clients.pop("identity"), *clients.values()):
             client.remote.close()
 
 
@@ -114,8 +114,25 @@ def services(app: Flask, grpc_clients: dict[str, Any] | None) -> Services:
     return replace(local, catalog=catalog, ordering=ordering)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Identity:
+    """The identity module's contracts under test (in-process or their gRPC clients)."""
+
+    accounts: Any
+    sessions: Any
+    two_factor: Any
+    signing_keys: Any
+    revocations: Any
+
+
+def local_identity(services: Services) -> Identity:
+    return Identity(services.accounts, services.sessions, services.two_factor,
+                    services.signing_keys, services.revocations)
+
+
 @pytest.fixture
 def identity(transport: str, app: Flask, services: Services,
-             grpc_clients: dict[str, Any] | None) -> Iterator[Any]:
+             grpc_clients: dict[str, Any] | None) -> Iterator[Identity]:
     with app.app_context():
-        yield services.identity if grpc_clients is None else grpc_clients["identity"]
+        yield local_identity(services) if grpc_clients is None \
+            else Identity(*grpc_clients["identity"])

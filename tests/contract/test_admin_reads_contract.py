@@ -3,59 +3,57 @@ and refusals in-process and over gRPC."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from app.bootstrap import Services
 from app.identity.contract import InvalidCredentials, UserNotFound
 from app.kernel import InvalidInput, PermissionDenied, Principal
+from tests.contract.conftest import Identity
 
 PASSWORD = "correct horse battery staple"
 
 
-def signed_in(identity: Any, services: Services, name: str) -> Principal:
+def signed_in(identity: Identity, services: Services, name: str) -> Principal:
     """The principal of a real login (it carries its access token to a remote call)."""
-    identity.register(name, f"{name}@example.com", PASSWORD)
-    return services.verifier.verify(identity.login(name, PASSWORD).tokens.access)
+    identity.accounts.register(name, f"{name}@example.com", PASSWORD)
+    return services.verifier.verify(identity.sessions.login(name, PASSWORD).tokens.access)
 
 
-def as_admin(identity: Any, services: Services) -> Principal:
+def as_admin(identity: Identity, services: Services) -> Principal:
     from app.identity.contract import UserChanges
-    from app.seed import SEED_OPERATOR
 
     principal = signed_in(identity, services, "boss")
-    services.identity.admin_update_user(SEED_OPERATOR, principal.user_id,
+    services.accounts.admin_update_user(Principal.system("cli"), principal.user_id,
                                         UserChanges(role="admin"))
-    return services.verifier.verify(identity.login("boss", PASSWORD).tokens.access)
+    return services.verifier.verify(identity.sessions.login("boss", PASSWORD).tokens.access)
 
 
-def test_admins_find_users_see_accounts_and_the_key_set(identity: Any,
+def test_admins_find_users_see_accounts_and_the_key_set(identity: Identity,
                                                         services: Services) -> None:
     alice = signed_in(identity, services, "alice_w")
     signed_in(identity, services, "bob_w")
     for _ in range(2):
         with pytest.raises(InvalidCredentials):
-            identity.login("alice_w", "wrong password")
+            identity.sessions.login("alice_w", "wrong password")
     admin = as_admin(identity, services)
-    found = identity.find_users(admin, "ALICE_", 1, 10)
+    found = identity.accounts.find_users(admin, "ALICE_", 1, 10)
     assert [u.username for u in found.items] == ["alice_w"] and found.total == 1
-    assert identity.find_users(admin, "", 1, 2).total == 3
-    assert identity.find_users(admin, "%", 1, 10).total == 0, "% is literal"
-    account = identity.user_account(admin, alice.user_id)
+    assert identity.accounts.find_users(admin, "", 1, 2).total == 3
+    assert identity.accounts.find_users(admin, "%", 1, 10).total == 0, "% is literal"
+    account = identity.accounts.user_account(admin, alice.user_id)
     assert account.user.username == "alice_w" and account.failed_logins == 2
     with pytest.raises(UserNotFound):
-        identity.user_account(admin, "00000000-0000-0000-0000-000000000000")
+        identity.accounts.user_account(admin, "00000000-0000-0000-0000-000000000000")
     with pytest.raises(InvalidInput):
-        identity.find_users(admin, "", 1, 1000)
-    keys = identity.signing_keys(admin)
+        identity.accounts.find_users(admin, "", 1, 1000)
+    keys = identity.signing_keys.signing_keys(admin)
     assert [k.status for k in keys] == ["active"] and keys[0].created_at > 0
 
 
-def test_shoppers_are_refused(identity: Any, services: Services) -> None:
+def test_shoppers_are_refused(identity: Identity, services: Services) -> None:
     shopper = signed_in(identity, services, "carol_w")
-    for call in (lambda: identity.find_users(shopper, "", 1, 10),
-                 lambda: identity.user_account(shopper, shopper.user_id),
-                 lambda: identity.signing_keys(shopper)):
+    for call in (lambda: identity.accounts.find_users(shopper, "", 1, 10),
+                 lambda: identity.accounts.user_account(shopper, shopper.user_id),
+                 lambda: identity.signing_keys.signing_keys(shopper)):
         with pytest.raises(PermissionDenied):
             call()

@@ -24,8 +24,8 @@ def ordering(services: Services) -> OrderingService:
 
 @pytest.fixture
 def shop(app: Flask, services: Services) -> dict[str, Any]:
-    alice = services.identity.register("alice", "alice@example.com", "correct horse battery")
-    bob = services.identity.register("bob", "bob@example.com", "correct horse battery")
+    alice = services.accounts.register("alice", "alice@example.com", "correct horse battery")
+    bob = services.accounts.register("bob", "bob@example.com", "correct horse battery")
     return {"alice": principal(alice.id), "bob": principal(bob.id),
             "p1": add_product(app, services, "P1", stock=10, price="2.50"),
             "p2": add_product(app, services, "P2", stock=3, price="4.00")}

@@ -28,15 +28,15 @@ def ordering(services: Services) -> OrderingService:
 
 @pytest.fixture
 def shop(app: Flask, services: Services) -> dict[str, Any]:
-    alice = services.identity.register("alice", "alice@example.com", "correct horse battery")
-    bob = services.identity.register("bob", "bob@example.com", "correct horse battery")
+    alice = services.accounts.register("alice", "alice@example.com", "correct horse battery")
+    bob = services.accounts.register("bob", "bob@example.com", "correct horse battery")
     return {"alice": principal(alice.id), "bob": principal(bob.id),
             "product": add_product(app, services, "P", stock=10)}
 
 
 def test_inactive_or_unknown_user_cannot_order(app: Flask, services: Services,
                                                ordering: OrderingService, shop: dict) -> None:
-    services.identity.admin_update_user(OPERATOR, shop["alice"].user_id,
+    services.accounts.admin_update_user(OPERATOR, shop["alice"].user_id,
                                         UserChanges(is_active=False))
     with pytest.raises(InactiveUser):
         ordering.place_order(shop["alice"], (OrderItem(shop["product"], 1),))

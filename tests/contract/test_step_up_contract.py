@@ -15,19 +15,20 @@ from app.bootstrap import Services
 from app.identity.contract import InvalidCredentials, InvalidTwoFactorCode
 from app.kernel import PermissionDenied, Principal
 from app.platform.clock import FrozenClock
+from tests.contract.conftest import Identity
 
 PASSWORD = "correct horse battery staple"
 
 
-def signed_in(identity: Any, services: Services, name: str) -> Principal:
+def signed_in(identity: Identity, services: Services, name: str) -> Principal:
     """The principal of a real login (it carries its access token to a remote call)."""
-    identity.register(name, f"{name}@example.com", PASSWORD)
-    return services.verifier.verify(identity.login(name, PASSWORD).tokens.access)
+    identity.accounts.register(name, f"{name}@example.com", PASSWORD)
+    return services.verifier.verify(identity.sessions.login(name, PASSWORD).tokens.access)
 
 
-def step_up(identity: Any, principal: Principal, password: str,
+def step_up(identity: Identity, principal: Principal, password: str,
             code: str = "") -> int:
-    return int(identity.reauthenticate(principal, password, code))
+    return int(identity.sessions.reauthenticate(principal, password, code))
 
 
 def step_up_events(services: Services) -> list[dict[str, Any]]:
@@ -35,7 +36,7 @@ def step_up_events(services: Services) -> list[dict[str, Any]]:
 
 
 def test_the_password_proves_it_and_a_wrong_one_counts_toward_the_lockout(
-        identity: Any, services: Services, clock: FrozenClock) -> None:
+        identity: Identity, services: Services, clock: FrozenClock) -> None:
     principal = signed_in(identity, services, "ada")
     assert step_up(identity, principal, PASSWORD) == int(clock.time())
     for _ in range(5):
@@ -51,15 +52,17 @@ def test_the_password_proves_it_and_a_wrong_one_counts_toward_the_lockout(
     assert any(e["event"] == "authn_login_lock" for e in services.audit.recent(50))
 
 
-def test_with_two_factor_on_a_code_is_needed_once(identity: Any, services: Services,
+def test_with_two_factor_on_a_code_is_needed_once(identity: Identity, services: Services,
                                                   clock: FrozenClock) -> None:
     """Attack: a stolen session with a known password but no second factor; code replay."""
     principal = signed_in(identity, services, "grace")
-    secret = identity.setup_two_factor(principal, PASSWORD).secret
-    backup = identity.confirm_two_factor(principal, pyotp.TOTP(secret).at(int(clock.time())))
+    secret = identity.two_factor.setup_two_factor(principal, PASSWORD).secret
+    backup = identity.two_factor.confirm_two_factor(
+        principal, pyotp.TOTP(secret).at(int(clock.time())))
     clock.advance(30)
-    token = identity.verify_login(identity.login("grace", PASSWORD).login_ticket,
-                                  pyotp.TOTP(secret).at(int(clock.time()))).tokens.access
+    token = identity.sessions.verify_login(
+        identity.sessions.login("grace", PASSWORD).login_ticket,
+        pyotp.TOTP(secret).at(int(clock.time()))).tokens.access
     principal = services.verifier.verify(token)
     clock.advance(30)
     with pytest.raises(InvalidTwoFactorCode) as caught:
@@ -76,8 +79,7 @@ def test_with_two_factor_on_a_code_is_needed_once(identity: Any, services: Servi
     assert outcomes.count(("success", ["pwd", "otp"])) == 2
 
 
-def test_a_system_principal_cannot_step_up(identity: Any, transport: str) -> None:
-    if transport == "grpc":
-        pytest.skip("system principals carry no token to send over gRPC")
+def test_a_system_principal_cannot_step_up(identity: Identity) -> None:
+    """Over gRPC even the operator certificate may not assert the system here."""
     with pytest.raises(PermissionDenied):
-        identity.reauthenticate(Principal.system("cli"), PASSWORD, "")
+        identity.sessions.reauthenticate(Principal.system("cli"), PASSWORD, "")

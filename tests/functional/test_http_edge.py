@@ -69,9 +69,10 @@ class ExplodingLogin:
         raise RuntimeError("SELECT secret FROM keys -- /home/shop/app.py line 12")
 
 
+
 def test_internal_errors_never_leak_a_stack_trace(settings: Settings,
                                                   clock: FrozenClock) -> None:
-    app = make_app(settings, clock, overrides={"identity": ExplodingLogin})
+    app = make_app(settings, clock, overrides={"sessions": ExplodingLogin})
     try:
         response = Api(app.test_client(), app.extensions["shop.services"]).login()
     finally:

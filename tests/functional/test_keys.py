@@ -13,10 +13,10 @@ ME = "/api/users/me/"
 def test_rotation_keeps_old_tokens_valid_and_publishes_both(app: Flask, api: Api,
                                                             clock: FrozenClock) -> None:
     user = api.user()
-    old_kid = api.services.identity.public_key().kid
+    old_kid = api.services.signing_keys.public_key().kid
     result = app.test_cli_runner().invoke(args=["keys", "rotate-jwt"])
     assert result.exit_code == 0, result.output
-    new_kid = api.services.identity.public_key().kid
+    new_kid = api.services.signing_keys.public_key().kid
     assert new_kid != old_kid
     kids = {k["kid"] for k in api.get("/.well-known/jwks.json").get_json()["keys"]}
     assert kids == {old_kid, new_kid}
@@ -30,7 +30,7 @@ def test_rotation_keeps_old_tokens_valid_and_publishes_both(app: Flask, api: Api
 
 def test_removing_a_compromised_key_kills_its_tokens_at_once(app: Flask, api: Api) -> None:
     user = api.user()
-    old_kid = api.services.identity.public_key().kid
+    old_kid = api.services.signing_keys.public_key().kid
     runner = app.test_cli_runner()
     runner.invoke(args=["keys", "rotate-jwt"])
     result = runner.invoke(args=["keys", "remove-jwt", old_kid])
@@ -44,9 +44,9 @@ def test_removing_a_compromised_key_kills_its_tokens_at_once(app: Flask, api: Ap
 
 def test_removing_the_active_key_rotates_first(app: Flask, api: Api) -> None:
     user = api.user()
-    active = api.services.identity.public_key().kid
+    active = api.services.signing_keys.public_key().kid
     assert app.test_cli_runner().invoke(args=["keys", "remove-jwt", active]).exit_code == 0
-    assert api.services.identity.public_key().kid != active
+    assert api.services.signing_keys.public_key().kid != active
     assert api.get(ME, user["access"]).status_code == 401
 
 
@@ -74,7 +74,7 @@ def test_a_remembered_token_still_expires_and_dies_with_its_key(app: Flask, api:
     assert api.get(ME, user["access"]).status_code == 401
     fresh = api.login().get_json()
     assert api.get(ME, fresh["access"]).status_code == 200
-    old_kid = api.services.identity.public_key().kid
+    old_kid = api.services.signing_keys.public_key().kid
     runner = app.test_cli_runner()
     runner.invoke(args=["keys", "rotate-jwt"])
     assert runner.invoke(args=["keys", "remove-jwt", old_kid]).exit_code == 0

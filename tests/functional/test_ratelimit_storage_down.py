@@ -44,8 +44,8 @@ def storage_api(settings: Settings, clock: FrozenClock) -> Iterator[Callable[[st
 def direct_tokens(api: Api) -> dict[str, Any]:
     """Tokens minted through the identity contract (the login route is down by design)."""
     with api.client.application.app_context():
-        api.services.identity.register("alice", "alice@example.com", GOOD_PASSWORD)
-        tokens = api.services.identity.login("alice", GOOD_PASSWORD).tokens
+        api.services.accounts.register("alice", "alice@example.com", GOOD_PASSWORD)
+        tokens = api.services.sessions.login("alice", GOOD_PASSWORD).tokens
     assert tokens is not None
     return {"access": tokens.access, "refresh": tokens.refresh}
 

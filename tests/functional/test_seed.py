@@ -8,6 +8,7 @@ from flask import Flask
 
 from app.bootstrap import Services
 from app.catalog.contract import ProductQuery
+from app.kernel import Principal
 from app.seed import SEED_OPERATOR
 
 
@@ -23,7 +24,7 @@ def test_seed_is_idempotent_and_prints_demo_credentials(app: Flask,
     assert len(creds) == 11
     assert services.catalog is not None and services.ordering is not None
     with app.app_context():
-        users = services.identity.list_users(1, 100)
+        users = services.accounts.find_users(Principal.system("test"), "", 1, 100)
         products = services.catalog.list_products(None, ProductQuery(page_size=100))
         orders = services.ordering.list_orders(SEED_OPERATOR, 1, 100)
         admins = [u.username for u in users.items if u.role == "admin"]

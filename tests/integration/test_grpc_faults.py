@@ -22,10 +22,10 @@ from flask import Flask
 
 from app.bootstrap import Services
 from app.config import Settings
-from app.identity.contract import UserNotFound
-from app.identity.grpc_client import GrpcIdentityClient
-from app.identity.grpc_server import POLICY, SERVICE, IdentityServicer
-from app.kernel import Unavailable
+from app.identity.contract import UserChanges, UserNotFound
+from app.identity.grpc_client import GrpcAccountClient, GrpcSessionClient, grpc_identity_clients
+from app.identity.grpc_server import ACCOUNT_POLICY, ACCOUNTS, AccountServiceServicer
+from app.kernel import Principal, Unavailable
 from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.server import Registration
 from protos.generated import identity_pb2_grpc as pb_grpc
@@ -71,18 +71,27 @@ class HostProcess:
             self.proc.wait(10)
 
 
+Remote = tuple[HostProcess, GrpcAccountClient, GrpcSessionClient]
+
+
 @pytest.fixture
-def identity_process(app: Flask, services: Services, settings: Settings) -> Iterator[
-        tuple[HostProcess, GrpcIdentityClient]]:
+def identity_process(app: Flask, services: Services, settings: Settings) -> Iterator[Remote]:
     make_pki(services.transport.pki_dir)
     port = free_port()
     transport = client_settings(services, "identity", port, deadline=1.0, breaker_reset=0.5)
-    client = GrpcIdentityClient(transport, services.audit)
+    clients = grpc_identity_clients(transport, services.audit)
     host = HostProcess(settings, port)
-    host.start(client)
-    yield host, client
+    host.start(clients[0])
+    yield host, clients[0], clients[1]
     host.stop()
-    client.remote.close()
+    for client in clients:
+        client.remote.close()
+
+
+def signed_in(services: Services, sessions: Any, name: str) -> Principal:
+    """The principal of a real access token (the remote side verifies it again)."""
+    tokens = sessions.login(name, PASSWORD).tokens
+    return services.verifier.verify(tokens.access)
 
 
 def _timed(call: Any) -> tuple[BaseException | None, float]:
@@ -96,39 +105,45 @@ def _timed(call: Any) -> tuple[BaseException | None, float]:
 
 @pytest.mark.slow
 def test_killed_host_fails_fast_opens_the_breaker_and_recovers(
-        identity_process: tuple[HostProcess, GrpcIdentityClient], services: Services) -> None:
-    host, client = identity_process
+        identity_process: Remote, services: Services) -> None:
+    host, client, sessions = identity_process
     user = client.register("alice", "alice@example.com", PASSWORD)
-    assert client.ensure_active(user.id).id == user.id
+    alice = signed_in(services, sessions, "alice")
+    assert client.ensure_active(alice).id == user.id
     host.kill()
     for attempt in range(5):
-        error, took = _timed(lambda: client.ensure_active(user.id))
+        error, took = _timed(lambda: client.ensure_active(alice))
         assert isinstance(error, Unavailable), attempt
         assert took < client.remote.settings.deadline + 0.5  # never a hang past the deadline
     assert client.remote.breaker.current_state == "open"
-    error, _ = _timed(lambda: client.get_user(user.id))
-    assert isinstance(error, Unavailable)  # answered by the open breaker
+    error, _ = _timed(lambda: sessions.login("alice", PASSWORD))
+    assert isinstance(error, Unavailable)  # answered by the open breaker (one per module)
     host.start(client)  # back on the same port
     time.sleep(0.6)  # the reset timeout (0.5 s) passes: the next call is the half-open trial
-    assert client.ensure_active(user.id).id == user.id
+    assert client.ensure_active(alice).id == user.id
     assert client.remote.breaker.current_state == "closed"
     changes = [e["details"]["new"] for e in reversed(services.audit.recent(
         event_prefix="sys_circuit_breaker"))]
     assert changes == ["open", "half-open", "closed"]
 
 
-def test_missing_users_never_open_the_breaker(
-        identity_process: tuple[HostProcess, GrpcIdentityClient]) -> None:
+def test_missing_users_never_open_the_breaker(identity_process: Remote, app: Flask,
+                                             services: Services) -> None:
     """A burst of business errors (anyone can send unknown ids) leaves the breaker closed."""
-    _, client = identity_process
+    _, client, sessions = identity_process
+    user = client.register("root", "root@example.com", PASSWORD)
+    with app.app_context():
+        services.accounts.admin_update_user(Principal.system("test"), user.id,
+                                            UserChanges(role="admin"))
+    admin = signed_in(services, sessions, "root")
     for _ in range(20):
         with pytest.raises(UserNotFound):
-            client.get_user("00000000-0000-0000-0000-000000000000")
+            client.get_user(admin, "00000000-0000-0000-0000-000000000000")
     assert client.remote.breaker.current_state == "closed"
     assert client.remote.breaker.fail_counter == 0
 
 
-class FlakyIdentity(IdentityServicer):
+class FlakyIdentity(AccountServiceServicer):
     """Answers UNAVAILABLE to the first two calls of each method, then serves."""
 
     def __init__(self, service: Any) -> None:
@@ -151,18 +166,20 @@ class FlakyIdentity(IdentityServicer):
 
 def test_reads_are_retried_by_grpc_commands_are_not(app: Flask, services: Services) -> None:
     make_pki(services.transport.pki_dir)
-    flaky = FlakyIdentity(services.identity)
+    flaky = FlakyIdentity(services.accounts)
     host = ModuleHost(
-        registrations=[Registration(SERVICE, lambda s: pb_grpc.add_IdentityServicer_to_server(
-            flaky, s), POLICY)],
+        registrations=[Registration(ACCOUNTS, lambda server: pb_grpc.
+                                    add_AccountServiceServicer_to_server(flaky, server),
+                                    ACCOUNT_POLICY)],
         transport=services.transport, verify=services.verifier.verify, audit=services.audit,
         scope=app.app_context, modules=["identity"])
     port = host.start("127.0.0.1:0")
-    client = GrpcIdentityClient(client_settings(services, "identity", port), services.audit)
+    client = GrpcAccountClient(client_settings(services, "identity", port), services.audit)
     try:
         with app.app_context():
-            user = services.identity.register("bob", "bob@example.com", PASSWORD)
-        assert client.get_user(user.id).username == "bob"  # the third attempt succeeds
+            user = services.accounts.register("bob", "bob@example.com", PASSWORD)
+            bob = signed_in(services, services.sessions, "bob")
+        assert client.get_user(bob, user.id).username == "bob"  # the third attempt succeeds
         assert flaky.calls["GetUser"] == 3
         with pytest.raises(Unavailable):
             client.register("carol", "carol@example.com", PASSWORD)

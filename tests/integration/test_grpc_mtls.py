@@ -12,6 +12,7 @@ from flask import Flask
 
 from app.bootstrap import Services, build_services
 from app.config import ConfigError, Settings
+from app.kernel import Principal
 from app.platform.clock import FrozenClock
 from app.platform.db import Database
 from app.platform.grpc import server as server_module
@@ -19,9 +20,8 @@ from app.platform.grpc.credentials import channel_credentials, server_name_optio
 from app.platform.grpc.host import ModuleHost
 from app.platform.grpc.pki import Pki
 from protos.generated import identity_pb2 as pb
-from protos.generated import identity_pb2_grpc as pb_grpc
 from tests.conftest import make_app
-from tests.grpc_support import make_pki, running_host
+from tests.grpc_support import IdentityStubs, make_pki, running_host
 
 
 @pytest.fixture
@@ -31,14 +31,14 @@ def host(app: Flask, services: Services) -> Iterator[ModuleHost]:
         yield running
 
 
-def _stub(host: ModuleHost, creds: grpc.ChannelCredentials | None) -> pb_grpc.IdentityStub:
+def _stub(host: ModuleHost, creds: grpc.ChannelCredentials | None) -> IdentityStubs:
     target = f"127.0.0.1:{host.port}"
     channel = (grpc.secure_channel(target, creds, [server_name_option("identity")])
                if creds else grpc.insecure_channel(target))
-    return pb_grpc.IdentityStub(channel)
+    return IdentityStubs(channel)
 
 
-def _code(stub: pb_grpc.IdentityStub, method: str = "Jwks", request: object = None) -> object:
+def _code(stub: IdentityStubs, method: str = "Jwks", request: object = None) -> object:
     with pytest.raises(grpc.RpcError) as failure:
         getattr(stub, method)(request or pb.Empty(), timeout=3)
     return failure.value.code()
@@ -91,9 +91,9 @@ def test_attack_with_a_valid_certificate_whose_san_may_not_call_the_method(
         grpc.StatusCode.PERMISSION_DENIED
     denied = services.audit.recent(event_prefix="authz_fail")
     assert {(e["actor"], e["target"]) for e in denied} >= {
-        ("catalog", "/shop.identity.v1.Identity/Register"),
-        ("catalog", "/shop.identity.v1.Identity/GetUser")}
-    assert services.identity.list_users(1, 10).total == 0
+        ("catalog", "/shop.identity.v1.AccountService/Register"),
+        ("catalog", "/shop.identity.v1.AccountService/GetUser")}
+    assert services.accounts.find_users(Principal.system("test"), "", 1, 10).total == 0
 
 
 def test_attack_with_a_forged_access_token_in_metadata_is_refused(

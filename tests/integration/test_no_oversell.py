@@ -53,9 +53,9 @@ def race(app: Flask, services: Services, work: object) -> Counter[str]:
 
 
 def fifty_buyers(app: Flask, services: Services) -> None:
-    assert services.ordering is not None and services.identity is not None
+    assert services.ordering is not None
     with app.app_context():
-        user = services.identity.register("racer", "racer@example.com",
+        user = services.accounts.register("racer", "racer@example.com",
                                           "correct horse battery staple")
     product = add_product(app, services, "LAST", stock=STOCK)
     ordering, buyer = services.ordering, principal(user.id)
@@ -92,7 +92,7 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_order(
         app: Flask, services: Services) -> None:
     assert services.ordering is not None
     with app.app_context():
-        user = services.identity.register("retry", "retry@example.com",
+        user = services.accounts.register("retry", "retry@example.com",
                                           "correct horse battery staple")
     product = add_product(app, services, "ONE", stock=STOCK)
     ordering, buyer = services.ordering, principal(user.id)

@@ -49,7 +49,7 @@ class Forge:
     def __init__(self, services: Services, signing_pem: bytes, user_id: str, sid: str) -> None:
         self.services = services
         self.key = _load(signing_pem)
-        self.kid = services.identity.public_key().kid
+        self.kid = services.signing_keys.public_key().kid
         self.user_id = user_id
         self.sid = sid
 
@@ -101,7 +101,7 @@ def test_attack_alg_none_and_case_variants(api: Api, forge: Forge, alg: str) -> 
 
 
 def test_attack_hs256_signed_with_the_public_key(api: Api, forge: Forge) -> None:
-    public_pem = api.services.identity.public_key().pem.encode()
+    public_pem = api.services.signing_keys.public_key().pem.encode()
 
     def hmac_sign(data: str) -> str:
         return b64(hmac.new(public_pem, data.encode(), hashlib.sha256).digest())

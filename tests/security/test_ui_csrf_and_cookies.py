@@ -12,6 +12,7 @@ from flask import Flask
 
 from app.bootstrap import Services
 from app.config import Settings
+from app.kernel import Principal
 from app.platform.audit import AuditRecord
 from app.platform.clock import FrozenClock
 from app.platform.crypto import format_keys, new_key
@@ -71,8 +72,8 @@ def snapshot(app: Flask, services: Services, shopper: Shopper) -> dict[str, Any]
             "audit_rows": db.session.query(AuditRecord).count(),
             "cart": services.ordering.get_cart(principal),
             "orders": [(o.id, o.status) for o in orders.items],
-            "user": services.identity.get_user(principal.user_id),
-            "users": services.identity.list_users(1, 100).total,
+            "user": services.accounts.get_user(principal, principal.user_id),
+            "users": services.accounts.find_users(Principal.system("test"), "", 1, 100).total,
         }
 
 

@@ -12,7 +12,7 @@ import pytest
 from app.catalog.contract import InsufficientStock
 from app.catalog.grpc_client import ERRORS as CATALOG_ERRORS
 from app.catalog.grpc_client import IDEMPOTENT as CATALOG_IDEMPOTENT
-from app.identity.grpc_client import GrpcIdentityClient
+from app.identity.grpc_client import GrpcSigningKeyClient
 from app.kernel import InternalError, NotFound, Principal, Unavailable
 from app.ordering.grpc_client import IDEMPOTENT as ORDERING_IDEMPOTENT
 from app.platform import call_context
@@ -24,15 +24,15 @@ from tests.grpc_support import make_pki
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> GrpcIdentityClient:
+def client(tmp_path: Path) -> GrpcSigningKeyClient:
     make_pki(tmp_path / "pki")
-    return GrpcIdentityClient(TransportSettings(pki_dir=tmp_path / "pki",
-                                                targets={"identity": "127.0.0.1:1"}),
-                              AuditTrail())
+    return GrpcSigningKeyClient(TransportSettings(pki_dir=tmp_path / "pki",
+                                                  targets={"identity": "127.0.0.1:1"}),
+                                AuditTrail())
 
 
 def test_a_channel_made_before_fork_is_never_reused_in_the_worker(
-        client: GrpcIdentityClient, monkeypatch: pytest.MonkeyPatch) -> None:
+        client: GrpcSigningKeyClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """gunicorn forks workers after the app is built; each worker must make its own channel."""
     parent = client.remote.channel()
     assert client.remote.channel() is parent  # one channel per process
@@ -54,7 +54,7 @@ def test_retry_policy_covers_idempotent_methods_only() -> None:
     assert "PlaceOrder" not in ORDERING_IDEMPOTENT
 
 
-def test_only_the_given_principals_token_travels(client: GrpcIdentityClient) -> None:
+def test_only_the_given_principals_token_travels(client: GrpcSigningKeyClient) -> None:
     """Nothing for no principal (a public method, a health probe), whatever call is being
     served; the user's own token; a system principal by name, never with a token."""
     user = Principal(user_id="u1", role="user", jti="j", session_id="s", issued_at=0,
@@ -101,7 +101,7 @@ def test_infrastructure_statuses_become_unavailable_or_internal() -> None:
                       NotFound)
 
 
-def test_key_rotation_gets_its_own_longer_deadline(client: GrpcIdentityClient) -> None:
+def test_key_rotation_gets_its_own_longer_deadline(client: GrpcSigningKeyClient) -> None:
     """Making an RSA-4096 key can outlast the 2 s default on a busy host; a rotation that
     timed out would fail for the operator and count against the identity breaker."""
     from app.identity.grpc_client import KEY_DEADLINE

@@ -22,7 +22,7 @@ BEARER: dict[str, list[str]] = {"bearer": []}
 
 def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_account", __name__)
-    identity, ordering = services.identity, services.ordering
+    accounts, ordering = services.accounts, services.ordering
     assert ordering is not None, "the ordering service is wired in app/bootstrap.py"
 
     @bp.get("/api/users/me/export/")
@@ -32,7 +32,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     def export(principal: Principal) -> Response:
         """All my data as one JSON document: profile, 2FA state (never secrets), sessions,
         orders with their lines, and my security events."""
-        response = json_response(account_document(identity, ordering, principal))
+        response = json_response(account_document(accounts, ordering, principal))
         response.headers["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
         return response
 
@@ -46,7 +46,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
         """Erase my account: password, and a code when 2FA is on. Every session ends; orders
         are kept for the books but no longer linked to me."""
         data = validated_body(a.EraseIn)
-        identity.erase_account(principal, principal.user_id, data.password, data.code)
+        accounts.erase_account(principal, principal.user_id, data.password, data.code)
         return Response(status=204)
 
     return bp

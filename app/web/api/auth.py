@@ -1,7 +1,7 @@
 """Bearer authentication for the API: Authlib's Flask resource protector over our validator.
 
 Only ``Authorization: Bearer`` authenticates the API; cookies never do. A missing or bad token
-is 401, an authenticated caller without the right role is 403.
+is 401; what a caller may do is the services' decision (a refusal is 403, see ``audit_refusals``).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
-from flask import g, request
+from flask import Blueprint, Response, g, request
 
-from app.kernel import Principal
+from app.kernel import PermissionDenied, Principal
 from app.platform import audit as audit_context
 from app.platform.access_tokens import AccessTokenValidator, principal_of
 from app.platform.audit import AuditTrail, SecurityEvent, Subject
-from app.platform.errors import Problem
+from app.platform.errors import Problem, contract_error_response
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,9 +53,9 @@ class BearerProtector(ResourceProtector):
         return principal
 
 
-def make_guards(protector: BearerProtector, audit: AuditTrail) -> tuple[
-        Callable[[F], F], Callable[[F], F]]:
-    """``(authenticated, admin_only)`` decorators; the view receives ``principal=``."""
+def make_guards(protector: BearerProtector) -> Callable[[F], F]:
+    """The ``authenticated`` decorator: the view receives ``principal=``. Guards only
+    authenticate; the services decide what the principal may do."""
 
     def authenticated(view: F) -> F:
         @functools.wraps(view)
@@ -64,16 +64,17 @@ def make_guards(protector: BearerProtector, audit: AuditTrail) -> tuple[
 
         return wrapper  # type: ignore[return-value]
 
-    def admin_only(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            principal = protector.principal()
-            if not principal.is_admin:
-                audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
-                             actor=Subject(principal.user_id), target=view.__name__)
-                raise Problem(403, "This action needs an administrator.", code="forbidden")
-            return view(*args, principal=principal, **kwargs)
+    return authenticated
 
-        return wrapper  # type: ignore[return-value]
 
-    return authenticated, admin_only
+def audit_refusals(bp: Blueprint, audit: AuditTrail) -> None:
+    """The services decide who may do what; a refusal (403) from one of ``bp``'s views is
+    audited as ``authz_fail`` with the caller, as the guards audit theirs."""
+
+    @bp.errorhandler(PermissionDenied)
+    def refused(error: PermissionDenied) -> Response:
+        principal = g.get("principal")
+        audit.record(SecurityEvent.AUTHZ_FAIL, outcome="failure",
+                     actor=Subject(principal.user_id) if principal is not None else "",
+                     target=(request.endpoint or request.path)[:128])
+        return contract_error_response(error)

@@ -14,11 +14,9 @@ from app.web.api.auth import BearerProtector, make_guards
 class Guards:
     protector: BearerProtector
     authenticated: Callable[[Any], Any]
-    admin_only: Callable[[Any], Any]
     # Named rate limits: ``@guards.limits.named("login_ip")`` (see app/platform/ratelimit.py).
     limits: RateLimits
 
     @classmethod
     def build(cls, protector: BearerProtector, limits: RateLimits) -> Guards:
-        authenticated, admin_only = make_guards(protector, protector.audit)
-        return cls(protector, authenticated, admin_only, limits)
+        return cls(protector, make_guards(protector), limits)

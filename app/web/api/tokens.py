@@ -28,7 +28,7 @@ def login_payload(result: LoginResult) -> dict[str, object]:
 
 def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_tokens", __name__)
-    identity = services.identity
+    sessions, keys = services.sessions, services.signing_keys
     limits = guards.limits
 
     def known_device() -> bool:
@@ -38,7 +38,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
             return False
         username, device = data.get("username"), data.get("device")
         return isinstance(username, str) and isinstance(device, str) \
-            and 0 < len(device) <= 200 and identity.device_trusted(username[:254], device)
+            and 0 < len(device) <= 200 and sessions.device_trusted(username[:254], device)
 
     @bp.post("/api/token/")
     @limits.named("login_ip")
@@ -48,7 +48,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["tokens"])
     def login() -> Response:
         data = body()
-        result = identity.login(data.username, data.password, data.device)
+        result = sessions.login(data.username, data.password, data.device)
         return json_response(login_payload(result), cache="no-store")
 
     @bp.post("/api/token/refresh/")
@@ -58,14 +58,14 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["tokens"])
     def refresh() -> Response:
         # RFC 6749 section 5.1: a response carrying tokens must never be cached.
-        return json_response(asdict(identity.refresh(body().refresh)), cache="no-store")
+        return json_response(asdict(sessions.refresh(body().refresh)), cache="no-store")
 
     @bp.post("/api/token/revoke/")
     @guards.authenticated
     @spec.validate(json=s.RevokeIn, resp=Resp(HTTP_204=None, HTTP_401=s.Problem),
                    tags=["tokens"], security={"bearer": []})
     def revoke(principal: Principal) -> Response:
-        identity.logout(principal, body().refresh)
+        sessions.logout(principal, body().refresh)
         return Response(status=204)
 
     @bp.post("/api/token/revoke-all/")
@@ -73,19 +73,19 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     @spec.validate(resp=Resp(HTTP_204=None, HTTP_401=s.Problem), tags=["tokens"],
                    security={"bearer": []})
     def revoke_all(principal: Principal) -> Response:
-        identity.logout_everywhere(principal.user_id)
+        sessions.logout_everywhere(principal)
         return Response(status=204)
 
     @bp.get("/api/auth/public-key/")
     @spec.validate(resp=Resp(HTTP_200=s.PublicKeyOut), tags=["keys"])
     def public_key() -> Response:
-        key = identity.public_key()
+        key = keys.public_key()
         return json_response({"public_key": key.pem, "kid": key.kid, "alg": key.alg},
                              cache=PUBLIC_CACHE)
 
     @bp.get("/.well-known/jwks.json")
     @spec.validate(tags=["keys"])
     def jwks() -> Response:
-        return json_response(identity.jwks(), cache=PUBLIC_CACHE)
+        return json_response(keys.jwks(), cache=PUBLIC_CACHE)
 
     return bp

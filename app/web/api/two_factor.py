@@ -11,7 +11,7 @@ from spectree import Response as Resp
 from spectree import SpecTree
 
 from app.bootstrap import Services
-from app.identity.contract import IdentityService
+from app.identity.contract import SessionService
 from app.kernel import Principal
 from app.platform.ratelimit import client_ip, principal_user
 from app.web.api import schemas as s
@@ -22,7 +22,7 @@ BEARER: dict[str, list[str]] = {"bearer": []}
 NO_STORE = "no-store"
 
 
-def ticket_owner_key(identity: IdentityService) -> Callable[[], str]:
+def ticket_owner_key(sessions: SessionService) -> Callable[[], str]:
     """Per-user key of the code step: the owner of a live ticket (no attempt spent).
 
     A dead or forged ticket has no user; it is keyed by its own digest, so junk tickets
@@ -34,7 +34,7 @@ def ticket_owner_key(identity: IdentityService) -> Callable[[], str]:
         ticket = data.get("login_ticket") if isinstance(data, dict) else None
         if not isinstance(ticket, str):
             return "ticket:none"
-        owner = identity.login_ticket_owner(ticket)
+        owner = sessions.login_ticket_owner(ticket)
         if owner:
             return "user:" + owner
         return "ticket:" + hashlib.sha256(ticket.encode()).hexdigest()[:32]
@@ -44,9 +44,9 @@ def ticket_owner_key(identity: IdentityService) -> Callable[[], str]:
 
 def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     bp = Blueprint("api_two_factor", __name__)
-    identity = services.identity
+    sessions, two_factor = services.sessions, services.two_factor
     limits = guards.limits
-    ticket_owner = ticket_owner_key(identity)
+    ticket_owner = ticket_owner_key(sessions)
 
     @bp.post("/api/users/2fa/verify-login/")
     @limits.named("twofa_ip", client_ip)
@@ -56,7 +56,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["2fa"])
     def verify_login() -> Response:
         data = body()
-        result = identity.verify_login(data.login_ticket, data.code)
+        result = sessions.verify_login(data.login_ticket, data.code)
         payload: dict[str, object] = asdict(result.tokens)
         if result.backup_codes_remaining is not None:
             payload["backup_codes_remaining"] = result.backup_codes_remaining
@@ -72,7 +72,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["2fa"], security=BEARER)
     def setup(principal: Principal) -> Response:
         """Needs the password: an access token alone must not enrol an authenticator."""
-        return json_response(asdict(identity.setup_two_factor(principal, body().password)),
+        return json_response(asdict(two_factor.setup_two_factor(principal, body().password)),
                              cache=NO_STORE)
 
     @bp.post("/api/users/2fa/verify-setup/")
@@ -84,7 +84,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                              HTTP_409=s.Problem, HTTP_429=s.Problem),
                    tags=["2fa"], security=BEARER)
     def verify_setup(principal: Principal) -> Response:
-        codes = identity.confirm_two_factor(principal, body().code)
+        codes = two_factor.confirm_two_factor(principal, body().code)
         return json_response({"enabled": True, "backup_codes": list(codes.codes)},
                              cache=NO_STORE)
 
@@ -92,7 +92,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
     @guards.authenticated
     @spec.validate(resp=Resp(HTTP_200=s.TwoFactorStatusOut), tags=["2fa"], security=BEARER)
     def status(principal: Principal) -> Response:
-        return json_response(asdict(identity.two_factor_status(principal.user_id)))
+        return json_response(asdict(two_factor.two_factor_status(principal)))
 
     @bp.post("/api/users/2fa/disable/")
     @guards.authenticated
@@ -104,7 +104,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["2fa"], security=BEARER)
     def disable(principal: Principal) -> Response:
         data = body()
-        identity.disable_two_factor(principal, data.password, data.code)
+        two_factor.disable_two_factor(principal, data.password, data.code)
         return Response(status=204)
 
     @bp.post("/api/users/2fa/backup-codes/")
@@ -117,7 +117,7 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["2fa"], security=BEARER)
     def regenerate(principal: Principal) -> Response:
         data = body()
-        codes = identity.regenerate_backup_codes(principal, data.password, data.code)
+        codes = two_factor.regenerate_backup_codes(principal, data.password, data.code)
         return json_response({"backup_codes": list(codes.codes)}, cache=NO_STORE)
 
     return bp

@@ -13,6 +13,7 @@ from app.identity.contract import UserChanges
 from app.kernel import Principal
 from app.platform.ratelimit import principal_user
 from app.web.api import schemas as s
+from app.web.api.auth import audit_refusals
 from app.web.api.common import body, json_response, page_response, query
 from app.web.api.guards import Guards
 
@@ -20,8 +21,11 @@ BEARER: dict[str, list[str]] = {"bearer": []}
 
 
 def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
+    """Guards only authenticate; the account and session services decide (a non-admin
+    gets 403 from them, audited here as ``authz_fail``)."""
     bp = Blueprint("api_users", __name__)
-    identity = services.identity
+    audit_refusals(bp, services.audit)
+    accounts, sessions = services.accounts, services.sessions
 
     @bp.post("/api/users/")
     @guards.limits.named("register_ip")
@@ -31,21 +35,21 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["users"])
     def register() -> Response:
         data = body()
-        user = identity.register(data.username, data.email, data.password)
+        user = accounts.register(data.username, data.email, data.password)
         return json_response(asdict(user), 201)
 
     @bp.get("/api/users/me/")
     @guards.authenticated
     @spec.validate(resp=Resp(HTTP_200=s.UserOut), tags=["users"], security=BEARER)
     def me(principal: Principal) -> Response:
-        return json_response(asdict(identity.get_user(principal.user_id)))
+        return json_response(asdict(accounts.get_user(principal, principal.user_id)))
 
     @bp.patch("/api/users/me/")
     @guards.authenticated
     @spec.validate(json=s.ProfileIn, resp=Resp(HTTP_200=s.UserOut, HTTP_400=s.Problem),
                    tags=["users"], security=BEARER)
     def update_me(principal: Principal) -> Response:
-        return json_response(asdict(identity.update_email(principal.user_id, body().email)))
+        return json_response(asdict(accounts.update_email(principal, body().email)))
 
     @bp.post("/api/users/me/password/")
     @guards.authenticated
@@ -56,40 +60,40 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
                    tags=["users"], security=BEARER)
     def change_password(principal: Principal) -> Response:
         data = body()
-        identity.change_password(principal, data.current_password, data.new_password)
+        accounts.change_password(principal, data.current_password, data.new_password)
         return Response(status=204)
 
     @bp.get("/api/users/")
-    @guards.admin_only
+    @guards.authenticated
     @spec.validate(query=s.PageQuery, resp=Resp(HTTP_200=s.UserList), tags=["admin"],
                    security=BEARER)
     def list_users(principal: Principal) -> Response:
         q = query()
-        return page_response(identity.list_users(q.page, q.page_size))
+        return page_response(accounts.find_users(principal, "", q.page, q.page_size))
 
     @bp.patch("/api/users/<user_id>/")
-    @guards.admin_only
+    @guards.authenticated
     @spec.validate(json=s.AdminUserPatch, resp=Resp(HTTP_200=s.UserOut, HTTP_404=s.Problem),
                    tags=["admin"], security=BEARER)
     def admin_update(principal: Principal, user_id: str) -> Response:
         data = body()
         changes = UserChanges(role=data.role, is_active=data.is_active)
-        return json_response(asdict(identity.admin_update_user(principal, user_id, changes)))
+        return json_response(asdict(accounts.admin_update_user(principal, user_id, changes)))
 
     @bp.post("/api/users/<user_id>/unlock/")
-    @guards.admin_only
+    @guards.authenticated
     @spec.validate(resp=Resp(HTTP_204=None, HTTP_404=s.Problem), tags=["admin"],
                    security=BEARER)
     def admin_unlock(principal: Principal, user_id: str) -> Response:
-        identity.unlock(user_id, actor=principal.user_id)
+        accounts.unlock(principal, user_id)
         return Response(status=204)
 
     @bp.post("/api/users/<user_id>/revoke-tokens/")
-    @guards.admin_only
+    @guards.authenticated
     @spec.validate(resp=Resp(HTTP_204=None, HTTP_404=s.Problem), tags=["admin"],
                    security=BEARER)
     def admin_revoke(principal: Principal, user_id: str) -> Response:
-        identity.logout_everywhere(user_id, actor=principal.user_id)
+        sessions.end_sessions(principal, user_id)
         return Response(status=204)
 
     return bp

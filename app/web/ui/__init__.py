@@ -67,7 +67,7 @@ def init_ui(app: Flask, services: Services, limits: RateLimits) -> Ui:
     csrf.init_app(app)
     assets.init_app(app)
     grace = float(services.settings.extra.get("UI_REFRESH_GRACE_SECONDS", REFRESH_GRACE))
-    session = UiSession(services.identity, services.verifier, services.audit,
+    session = UiSession(services.sessions, services.verifier, services.audit,
                         CookieNames.for_profile(production), services.clock, grace)
     init_session(app, session)
     limits.html_error = errors.render_error

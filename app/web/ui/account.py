@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response
 
 from app.identity.contract import (
     AccountExists,
-    IdentityService,
     InvalidCredentials,
     InvalidLoginTicket,
     InvalidTwoFactorCode,
+    SessionService,
     TokenPair,
 )
 from app.kernel import InvalidInput
@@ -28,14 +28,14 @@ from app.web.ui.forms import CodeForm, LoginForm, RegisterForm
 from app.web.ui.session import UiSession, safe_next
 
 
-def ticket_owner_key(identity: IdentityService, session: UiSession) -> Callable[[], str]:
+def ticket_owner_key(sessions: SessionService, session: UiSession) -> Callable[[], str]:
     """Per-user key of the code step from the ticket cookie (the API keys its body the same)."""
 
     def key() -> str:
         ticket = session.ticket()
         if not ticket:
             return "ticket:none"
-        owner = identity.login_ticket_owner(ticket)
+        owner = sessions.login_ticket_owner(ticket)
         if owner:
             return "user:" + owner
         return "ticket:" + hashlib.sha256(ticket.encode()).hexdigest()[:32]
@@ -60,7 +60,8 @@ def blueprint(ui: Ui) -> Blueprint:
 
 
 def _registration(bp: Blueprint, ui: Ui) -> None:
-    identity, session, limits = ui.services.identity, ui.session, ui.limits
+    accounts, sessions = ui.services.accounts, ui.services.sessions
+    session, limits = ui.session, ui.limits
 
     @bp.get("/register")
     def register() -> Response:
@@ -72,18 +73,18 @@ def _registration(bp: Blueprint, ui: Ui) -> None:
         form = RegisterForm()
         if form.validate_on_submit():
             try:
-                identity.register(form.username.data, form.email.data, form.password.data)
+                accounts.register(form.username.data, form.email.data, form.password.data)
             except (AccountExists, InvalidInput) as error:
                 attach_error(form, error)
             else:
-                result = identity.login(form.username.data, form.password.data)
+                result = sessions.login(form.username.data, form.password.data)
                 flash("Your account is ready. Welcome!", "success")
                 return signed_in(session, result.tokens)
         return page("account/register.html", status=400, form=form)
 
 
 def _password_step(bp: Blueprint, ui: Ui) -> None:
-    identity, session, limits = ui.services.identity, ui.session, ui.limits
+    sessions, session, limits = ui.services.sessions, ui.session, ui.limits
 
     @bp.get("/login")
     def login() -> Response:
@@ -97,7 +98,7 @@ def _password_step(bp: Blueprint, ui: Ui) -> None:
         form = LoginForm()
         if form.validate_on_submit():
             try:
-                result = identity.login(form.username.data, form.password.data)
+                result = sessions.login(form.username.data, form.password.data)
             except InvalidCredentials:
                 form.form_errors.append("Enter a correct username and password.")
             else:
@@ -110,7 +111,7 @@ def _password_step(bp: Blueprint, ui: Ui) -> None:
 
 
 def _code_step(bp: Blueprint, ui: Ui) -> None:
-    identity, session, limits = ui.services.identity, ui.session, ui.limits
+    sessions, session, limits = ui.services.sessions, ui.session, ui.limits
 
     @bp.get("/login/code")
     def code() -> Response:
@@ -120,14 +121,14 @@ def _code_step(bp: Blueprint, ui: Ui) -> None:
 
     @bp.post("/login/code")
     @limits.named("twofa_ip", client_ip)
-    @limits.named("twofa_user", ticket_owner_key(identity, session))
+    @limits.named("twofa_user", ticket_owner_key(sessions, session))
     def code_submit() -> Response:
         form, ticket = CodeForm(), session.ticket()
         if not ticket:
             return redirect(url_for("account.login"), code=303)
         if form.validate_on_submit():
             try:
-                result = identity.verify_login(ticket, form.code.data.strip())
+                result = sessions.verify_login(ticket, form.code.data.strip())
             except InvalidLoginTicket:
                 flash("Your sign-in took too long or had too many attempts. Start again.",
                       "error")
@@ -148,13 +149,13 @@ def _code_step(bp: Blueprint, ui: Ui) -> None:
 
 
 def _logout(bp: Blueprint, ui: Ui) -> None:
-    identity, session = ui.services.identity, ui.session
+    sessions, session = ui.services.sessions, ui.session
 
     @bp.post("/logout")
     def logout() -> Response:
         principal = session.principal()
         if principal is not None:
-            identity.logout(principal, session.refresh_token())
+            sessions.logout(principal, session.refresh_token())
         session.end()
         flash("You are logged out.", "info")
         return redirect(url_for("catalog.home"), code=303)

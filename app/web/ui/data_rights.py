@@ -38,14 +38,14 @@ def blueprint(ui: Ui) -> Blueprint:
 
 
 def _export(bp: Blueprint, ui: Ui) -> None:
-    identity, ordering = ui.services.identity, ui.services.ordering
+    accounts, ordering = ui.services.accounts, ui.services.ordering
     assert ordering is not None, "the ordering service is wired in app/bootstrap.py"
 
     @bp.post("/export")
     @ui.login_required
     def export(principal: Principal) -> Response:
         """A POST form (CSRF-checked): the export is audited, so no other site may cause it."""
-        document = account_document(identity, ordering, principal)
+        document = account_document(accounts, ordering, principal)
         return Response(json.dumps(document, indent=2), mimetype="application/json", headers={
             "Content-Disposition": f'attachment; filename="{FILENAME}"',
             "Cache-Control": "no-store"})
@@ -53,7 +53,7 @@ def _export(bp: Blueprint, ui: Ui) -> None:
 
 def delete_page(ui: Ui, principal: Principal, form: DeleteAccountForm,
                 status: int = 200) -> Response:
-    state = ui.services.identity.two_factor_status(principal.user_id)
+    state = ui.services.two_factor.two_factor_status(principal)
     return page("account/delete.html", status=status, form=form, two_factor=state.enabled)
 
 
@@ -68,7 +68,7 @@ def refused(form: DeleteAccountForm, error: InvalidCredentials | InvalidTwoFacto
 
 
 def _delete(bp: Blueprint, ui: Ui) -> None:
-    identity, limits, cookies = ui.services.identity, ui.limits, ui.session
+    accounts, limits, cookies = ui.services.accounts, ui.limits, ui.session
 
     @bp.get("/delete")
     @ui.login_required
@@ -84,7 +84,7 @@ def _delete(bp: Blueprint, ui: Ui) -> None:
         if not form.validate_on_submit():
             return delete_page(ui, principal, form, status=400)
         try:
-            identity.erase_account(principal, principal.user_id, form.password.data,
+            accounts.erase_account(principal, principal.user_id, form.password.data,
                                    (form.code.data or "").strip())
         except (InvalidCredentials, InvalidTwoFactorCode) as error:
             refused(form, error)

@@ -53,14 +53,14 @@ def blueprint(ui: Ui) -> Blueprint:
 
 
 def _profile(bp: Blueprint, ui: Ui) -> None:
-    identity, audit = ui.services.identity, ui.services.audit
+    accounts, audit = ui.services.accounts, ui.services.audit
 
     def overview_page(principal: Principal, profile: ProfileForm | None = None,
                       status: int = 200) -> Response:
-        user = identity.get_user(principal.user_id)
+        user = accounts.get_user(principal, principal.user_id)
         return page("account/overview.html", status=status, user=user,
                     profile=profile or ProfileForm(email=user.email),
-                    two_factor=identity.two_factor_status(principal.user_id),
+                    two_factor=ui.services.two_factor.two_factor_status(principal),
                     events=security_events(audit, principal.user_id))
 
     @bp.get("/")
@@ -74,7 +74,7 @@ def _profile(bp: Blueprint, ui: Ui) -> None:
         form = ProfileForm()
         if form.validate_on_submit():
             try:
-                identity.update_email(principal.user_id, form.email.data)
+                accounts.update_email(principal, form.email.data)
             except (AccountExists, InvalidInput) as error:
                 attach_error(form, error, "email")
             else:
@@ -84,7 +84,7 @@ def _profile(bp: Blueprint, ui: Ui) -> None:
 
 
 def _password(bp: Blueprint, ui: Ui) -> None:
-    identity = ui.services.identity
+    accounts = ui.services.accounts
 
     @bp.get("/password")
     @ui.login_required
@@ -97,7 +97,7 @@ def _password(bp: Blueprint, ui: Ui) -> None:
         form = PasswordChangeForm()
         if form.validate_on_submit():
             try:
-                identity.change_password(principal, form.current_password.data,
+                accounts.change_password(principal, form.current_password.data,
                                          form.new_password.data)
             except InvalidCredentials:
                 attach_error(form, InvalidCredentials("Your current password is not correct."),
@@ -112,12 +112,12 @@ def _password(bp: Blueprint, ui: Ui) -> None:
 
 
 def _sessions(bp: Blueprint, ui: Ui) -> None:
-    identity, session = ui.services.identity, ui.session
+    sessions, session = ui.services.sessions, ui.session
 
     @bp.post("/logout-everywhere")
     @ui.login_required
     def logout_everywhere(principal: Principal) -> Response:
-        identity.logout_everywhere(principal.user_id)
+        sessions.logout_everywhere(principal)
         session.end()
         flash("You are logged out on every device.", "info")
         return redirect(url_for("account.login"), code=303)

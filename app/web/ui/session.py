@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from flask import Flask, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from app.identity.contract import IdentityService, TokenPair
+from app.identity.contract import SessionService, TokenPair
 from app.kernel import ContractError, Principal, Unauthenticated
 from app.platform import audit as audit_context
 from app.platform.access_tokens import AccessTokenVerifier
@@ -94,14 +94,13 @@ class RefreshCoordinator:
 class UiSession:
     """The signed-in shopper of the current page request (cached on ``g``)."""
 
-    def __init__(self, identity: IdentityService, verifier: AccessTokenVerifier,
+    def __init__(self, sessions: SessionService, verifier: AccessTokenVerifier,
                  audit: AuditTrail, names: CookieNames, clock: Clock,
                  refresh_grace: float = REFRESH_GRACE) -> None:
-        self.identity = identity
         self.verifier = verifier
         self.audit = audit
         self.names = names
-        self.coordinator = RefreshCoordinator(identity.refresh, clock, refresh_grace)
+        self.coordinator = RefreshCoordinator(sessions.refresh, clock, refresh_grace)
 
     def principal(self) -> Principal | None:
         if "ui_principal" not in g:

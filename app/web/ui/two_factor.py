@@ -70,13 +70,13 @@ def blueprint(ui: Ui) -> Blueprint:
 
 
 def _enrolment(bp: Blueprint, ui: Ui) -> None:
-    identity, limits = ui.services.identity, ui.limits
+    two_factor, limits = ui.services.two_factor, ui.limits
     per_user = session_user(ui.session)
 
     @bp.get("/")
     @ui.login_required
     def status(principal: Principal) -> Response:
-        return status_page(identity.two_factor_status(principal.user_id))
+        return status_page(two_factor.two_factor_status(principal))
 
     @bp.post("/setup")
     @ui.login_required
@@ -84,7 +84,7 @@ def _enrolment(bp: Blueprint, ui: Ui) -> None:
     def setup(principal: Principal) -> Response:
         password = request.form.get("password", "")[:1024]
         try:  # the password: a stolen session alone must not enrol an authenticator
-            started = identity.setup_two_factor(principal, password)
+            started = two_factor.setup_two_factor(principal, password)
         except TwoFactorAlreadyEnabled:
             flash("Two-factor authentication is already on.", "info")
             return redirect(url_for("two_factor.status"), code=303)
@@ -101,7 +101,7 @@ def _enrolment(bp: Blueprint, ui: Ui) -> None:
         form = TotpConfirmForm()
         if form.validate_on_submit():
             try:
-                codes = identity.confirm_two_factor(principal, form.code.data.strip())
+                codes = two_factor.confirm_two_factor(principal, form.code.data.strip())
             except InvalidTwoFactorCode:
                 attach_error(form, InvalidTwoFactorCode(
                     "That code is not valid. Enter the code your app shows now."), "code")
@@ -121,7 +121,7 @@ def refused(form: PasswordAndCodeForm, error: Exception) -> None:
 
 
 def _regenerate(bp: Blueprint, ui: Ui) -> None:
-    identity, limits = ui.services.identity, ui.limits
+    two_factor, limits = ui.services.two_factor, ui.limits
     per_user = session_user(ui.session)
 
     @bp.post("/backup-codes")
@@ -132,7 +132,7 @@ def _regenerate(bp: Blueprint, ui: Ui) -> None:
         form = PasswordAndCodeForm(prefix="regen")
         if form.validate_on_submit():
             try:
-                codes = identity.regenerate_backup_codes(principal, form.password.data,
+                codes = two_factor.regenerate_backup_codes(principal, form.password.data,
                                                          form.code.data.strip())
             except (InvalidCredentials, InvalidTwoFactorCode) as error:
                 refused(form, error)
@@ -140,11 +140,11 @@ def _regenerate(bp: Blueprint, ui: Ui) -> None:
                 return redirect(url_for("two_factor.status"), code=303)
             else:
                 return page("two_factor/backup_codes.html", codes=codes.codes, fresh=False)
-        return status_page(identity.two_factor_status(principal.user_id), regen=form)
+        return status_page(two_factor.two_factor_status(principal), regen=form)
 
 
 def _disable(bp: Blueprint, ui: Ui) -> None:
-    identity, limits = ui.services.identity, ui.limits
+    two_factor, limits = ui.services.two_factor, ui.limits
     per_user = session_user(ui.session)
 
     @bp.post("/disable")
@@ -155,7 +155,7 @@ def _disable(bp: Blueprint, ui: Ui) -> None:
         form = PasswordAndCodeForm(prefix="disable")
         if form.validate_on_submit():
             try:
-                identity.disable_two_factor(principal, form.password.data,
+                two_factor.disable_two_factor(principal, form.password.data,
                                             form.code.data.strip())
             except (InvalidCredentials, InvalidTwoFactorCode) as error:
                 refused(form, error)
@@ -164,4 +164,4 @@ def _disable(bp: Blueprint, ui: Ui) -> None:
             else:
                 flash("Two-factor authentication is off.", "success")
                 return redirect(url_for("two_factor.status"), code=303)
-        return status_page(identity.two_factor_status(principal.user_id), disable=form)
+        return status_page(two_factor.two_factor_status(principal), disable=form)

@@ -84,10 +84,10 @@ def public(expected: Expected = None) -> dict[str, Expected]:
 
 def signed_in(local: Services, name: str, *, admin: bool = False) -> Principal:
     """A real account, logged in: its principal carries its real access token."""
-    user = local.identity.register(name, f"{name}@example.com", PASSWORD)
+    user = local.accounts.register(name, f"{name}@example.com", PASSWORD)
     if admin:
-        local.identity.admin_update_user(SEED_OPERATOR, user.id, UserChanges(role="admin"))
-    return local.verifier.verify(local.identity.login(name, PASSWORD).tokens.access)
+        local.accounts.admin_update_user(SEED_OPERATOR, user.id, UserChanges(role="admin"))
+    return local.verifier.verify(local.sessions.login(name, PASSWORD).tokens.access)
 
 
 def new_product(local: Services, *, stock: int = 100) -> str:

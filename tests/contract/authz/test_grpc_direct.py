@@ -32,8 +32,7 @@ PUBLIC = {
     "catalog": {"ListProducts", "GetProduct", "ListCategories"},
     "ordering": set(),
     "identity": {"Register", "Login", "Refresh", "PublicKey", "Jwks", "RevocationsSince",
-                 "VerifyLogin", "LoginTicketOwner", "DeviceTrusted", "GetUser",
-                 "EnsureActive"},
+                 "VerifyLogin", "LoginTicketOwner", "DeviceTrusted"},
 }
 REFUSED = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
 # Fields a request needs to be well-formed (empty ones are otherwise fine to ask with).
@@ -55,19 +54,6 @@ USER_ACTING = [(m, d) for m, d in METHODS if d.name not in PUBLIC[m]]
 
 def _ids(pairs: list[tuple[str, MethodDescriptor]]) -> list[str]:
     return [d.full_name for _m, d in pairs]
-
-
-def _identity_pending(module: str) -> Any:
-    """Identity's servicers are moved to the principal by their own change; until its rows
-    exist, a failure there is expected and named, not hidden in the other modules."""
-    try:
-        importlib.import_module("tests.contract.authz.rows_identity")
-    except ModuleNotFoundError:
-        if module == "identity":
-            return pytest.mark.xfail(reason="identity still takes the acting user from the "
-                                     "request (rows_identity.py not written yet)",
-                                     strict=False)
-    return ()
 
 
 class WebCertificate:
@@ -109,9 +95,7 @@ def web(app: Flask) -> Iterator[WebCertificate]:
         caller.close()
 
 
-@pytest.mark.parametrize(("module", "method"), [
-    pytest.param(m, d, marks=_identity_pending(m)) for m, d in USER_ACTING],
-    ids=_ids(USER_ACTING))
+@pytest.mark.parametrize(("module", "method"), USER_ACTING, ids=_ids(USER_ACTING))
 def test_attack_no_token_to_a_method_acting_for_someone(
         web: WebCertificate, module: str, method: MethodDescriptor) -> None:
     assert web.call(module, method, [], **WELL_FORMED.get(method.name, {})) in REFUSED
@@ -148,6 +132,13 @@ FOREIGN = {
                 "UpdateProduct": {"product_id": "product_id", "name": "Mine now"},
                 "DeactivateProduct": {"product_id": "product_id"},
                 "ReleaseStale": {"older_than_seconds": 900}},
+    "identity": {"GetUser": {"user_id": "user_id"}, "UserAccount": {"user_id": "user_id"},
+                 "FindUsers": {"search": "", "page": 1, "page_size": 10},
+                 "AdminUpdateUser": {"user_id": "user_id", "role": "admin"},
+                 "Lock": {"user_id": "user_id"}, "Unlock": {"user_id": "user_id"},
+                 "EraseAccount": {"user_id": "user_id"}, "EndSessions": {"user_id": "user_id"},
+                 "ReencryptTotpSecrets": {}, "SigningKeys": {}, "RotateSigningKey": {},
+                 "RemoveSigningKey": {"kid": "any"}},
 }
 FOREIGN_CALLS = [(m, d) for m, d in METHODS if d.name in FOREIGN.get(m, {})]
 

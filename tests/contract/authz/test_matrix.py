@@ -81,7 +81,7 @@ def test_every_row_names_a_contract_method_and_every_role() -> None:
 @pytest.fixture
 def ctx(app: Flask, services: Services, identity: Any) -> Ctx:
     local: Services = app.extensions["shop.services"]
-    under_test = SimpleNamespace(identity=identity, catalog=services.catalog,
+    under_test = SimpleNamespace(**vars(identity), catalog=services.catalog,
                                  ordering=services.ordering)
     return build_ctx(under_test, local)
 

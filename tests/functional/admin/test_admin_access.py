@@ -53,12 +53,12 @@ def test_a_shopper_posting_an_edited_form_to_admin_urls_changes_nothing(
         "/admin/keys/rotate": {},
         "/admin/security/verify": {},
     }
-    keys_before = api.services.identity.signing_keys(_system())
+    keys_before = api.services.signing_keys.signing_keys(_system())
     for path, data in posts.items():
         response = client.post(path, data={"csrf_token": token, **data})
         assert response.status_code == 403, path
     assert api.get("/api/users/me/", victim["access"]).get_json()["role"] == "user"
-    assert api.services.identity.signing_keys(_system()) == keys_before
+    assert api.services.signing_keys.signing_keys(_system()) == keys_before
     assert api.services.blocklist.blocks(_system()) == []
 
 
@@ -93,7 +93,7 @@ def test_every_admin_form_refuses_a_post_without_csrf_token_and_changes_nothing(
     from app.platform.db import db
     from tests.shop_helpers import add_product
 
-    values = {"user_id": api.user("victim")["id"], "kid": api.services.identity.signing_keys(
+    values = {"user_id": api.user("victim")["id"], "kid": api.services.signing_keys.signing_keys(
         _system())[0].kid, "product_id": add_product(app, api.services, "CSRF-1"),
         "order_id": "00000000-0000-4000-8000-000000000000"}
     rules = [r for r in app.url_map.iter_rules()

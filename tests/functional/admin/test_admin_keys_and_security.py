@@ -14,7 +14,7 @@ SYSTEM = Principal.system("test")
 
 
 def kids(api: Api) -> list[tuple[str, str]]:
-    return [(k.kid, k.status) for k in api.services.identity.signing_keys(SYSTEM)]
+    return [(k.kid, k.status) for k in api.services.signing_keys.signing_keys(SYSTEM)]
 
 
 def test_rotating_keeps_old_sessions_and_removing_ends_them(admin: AdminBrowser,

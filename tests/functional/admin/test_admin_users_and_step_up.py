@@ -6,6 +6,7 @@ import re
 
 import pyotp
 
+from app.kernel import Principal
 from app.platform.clock import FrozenClock
 from tests.admin_support import AdminBrowser, flashed, named
 from tests.support import GOOD_PASSWORD, Api
@@ -13,7 +14,7 @@ from tests.ui_support import csrf_of, text_of
 
 
 def role_of(api: Api, user: dict[str, str]) -> str:
-    return str(api.services.identity.get_user(user["id"]).role)
+    return str(api.services.accounts.user_account(Principal.system("test"), user["id"]).user.role)
 
 
 def test_a_role_change_asks_for_step_up_then_carries_on(admin: AdminBrowser, api: Api,

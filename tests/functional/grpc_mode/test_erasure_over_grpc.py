@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from app.bootstrap import as_operator
-from app.identity.grpc_client import GrpcIdentityClient
+from app.identity.grpc_client import GrpcAccountClient
 from app.kernel import PermissionDenied, Principal
 from app.ordering.grpc_client import GrpcOrderingClient
 from protos.generated import identity_pb2, ordering_pb2
@@ -19,7 +19,7 @@ from tests.support import Api
 
 
 def test_the_web_shop_really_calls_identity_over_grpc(app: Flask) -> None:
-    assert isinstance(app.extensions["shop.services"].identity, GrpcIdentityClient)
+    assert isinstance(app.extensions["shop.services"].accounts, GrpcAccountClient)
 
 
 def test_forget_user_travels_as_a_system_principal(app: Flask, api: Api) -> None:
@@ -36,9 +36,13 @@ def test_forget_user_travels_as_a_system_principal(app: Flask, api: Api) -> None
 
 
 SYSTEM_ONLY_CALLS = {
-    "identity.EraseAccount": ("identity", "EraseAccount",
+    "identity.EraseAccount": ("accounts", "EraseAccount",
                               identity_pb2.EraseAccountRequest(user_id="{victim}")),
-    "identity.Lock": ("identity", "Lock", identity_pb2.LockRequest(user_id="{victim}")),
+    "identity.Lock": ("accounts", "Lock", identity_pb2.LockRequest(user_id="{victim}")),
+    "identity.AdminUpdateUser": ("accounts", "AdminUpdateUser", identity_pb2.AdminUpdateRequest(
+        user_id="{victim}", is_active=False)),
+    "identity.EndSessions": ("sessions", "EndSessions",
+                             identity_pb2.UserIdRequest(user_id="{victim}")),
     "ordering.ForgetUser": ("ordering", "ForgetUser", ordering_pb2.UserId(user_id="{victim}")),
     "ordering.Sweep": ("ordering", "Sweep", ordering_pb2.Empty()),
 }
@@ -69,8 +73,8 @@ def test_the_operator_certificate_may_lock_and_erase(app: Flask, api: Api) -> No
     operator = as_operator(app.extensions["shop.services"])
     victim = api.user("victim")
     with app.app_context():
-        assert operator.identity.lock(Principal.system("cli"), victim["id"]) is True
-        erased = operator.identity.erase_account(Principal.system("cli"), victim["id"], "", "")
+        assert operator.accounts.lock(Principal.system("cli"), victim["id"]) is True
+        erased = operator.accounts.erase_account(Principal.system("cli"), victim["id"], "", "")
     assert erased.user_id == victim["id"]
 
 

@@ -9,7 +9,13 @@ from flask import Flask
 
 from app.bootstrap import Services
 from app.config import Settings
-from app.identity.grpc_client import GrpcIdentityClient
+from app.identity.grpc_client import (
+    GrpcAccountClient,
+    GrpcRevocationClient,
+    GrpcSessionClient,
+    GrpcSigningKeyClient,
+    GrpcTwoFactorClient,
+)
 from app.platform.grpc.host import ModuleHost
 from tests.functional.test_accounts import *  # noqa: F403 - the same tests, another transport
 from tests.functional.test_lockout import *  # noqa: F403
@@ -31,7 +37,10 @@ def settings(settings: Settings) -> Settings:
 
 def test_the_web_shop_really_calls_identity_over_grpc(app: Flask) -> None:
     web: Services = app.extensions["shop.services"]
-    assert isinstance(web.identity, GrpcIdentityClient)
+    assert all(isinstance(getattr(web, name), kind) for name, kind in (
+        ("accounts", GrpcAccountClient), ("sessions", GrpcSessionClient),
+        ("two_factor", GrpcTwoFactorClient), ("signing_keys", GrpcSigningKeyClient),
+        ("revocations", GrpcRevocationClient)))
 
 
 def test_readyz_reports_the_remote_module_and_certificates(api: Api, app: Flask,

@@ -75,7 +75,7 @@ def test_logout_revokes_the_session_family(shopper: Shopper, services) -> None: 
     assert response.status_code == 303
     assert shopper.cookie(ACCESS) is None and shopper.cookie(REFRESH) is None
     with pytest.raises(InvalidRefreshToken):
-        services.identity.refresh(refresh)
+        services.sessions.refresh(refresh)
 
 
 def test_logout_without_csrf_token_is_refused(shopper: Shopper, services) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +86,7 @@ def test_logout_without_csrf_token_is_refused(shopper: Shopper, services) -> Non
     assert response.status_code == 400
     assert "text/html" in response.headers["Content-Type"]
     assert shopper.cookie(REFRESH) == refresh
-    assert services.identity.refresh(refresh).access  # the session still lives
+    assert services.sessions.refresh(refresh).access  # the session still lives
 
 
 def test_login_next_is_local_only(shopper: Shopper) -> None:

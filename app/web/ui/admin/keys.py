@@ -22,24 +22,24 @@ class RemoveKeyForm(FlaskForm):
 
 
 def routes(bp: Blueprint, kit: AdminKit) -> None:
-    identity = kit.services.identity
+    key_set = kit.services.signing_keys
 
     @bp.get("/keys")
     def keys() -> Response:
-        return page("admin/keys.html", keys=identity.signing_keys(kit.principal()),
+        return page("admin/keys.html", keys=key_set.signing_keys(kit.principal()),
                     now=int(kit.services.clock.time()), **kit.context())
 
     @bp.post("/keys/rotate")
     @kit.step_up
     def key_rotate() -> Response:
-        kid = identity.rotate_signing_key(kit.principal())
+        kid = key_set.rotate_signing_key(kit.principal())
         flash(f"New active signing key {kid}. Tokens signed by the old one keep working "
               "until they expire.", "success")
         return redirect(url_for("admin.keys"), code=303)
 
     @bp.get("/keys/<kid>/remove")
     def key_remove_confirm(kid: str) -> Response:
-        known = {k.kid: k for k in identity.signing_keys(kit.principal())}
+        known = {k.kid: k for k in key_set.signing_keys(kit.principal())}
         if kid not in known:
             raise PageNotFound("There is no such signing key.")
         return page("admin/key_remove.html", key=known[kid], form=RemoveKeyForm(formdata=None),
@@ -51,13 +51,13 @@ def routes(bp: Blueprint, kit: AdminKit) -> None:
         form = RemoveKeyForm()
         if not form.validate_on_submit() or form.confirm_kid.data.strip() != kid:
             form.confirm_kid.errors = ["Type the key id exactly as shown to remove it."]
-            known = {k.kid: k for k in identity.signing_keys(kit.principal())}
+            known = {k.kid: k for k in key_set.signing_keys(kit.principal())}
             if kid not in known:
                 raise PageNotFound("There is no such signing key.")
             return page("admin/key_remove.html", status=400, key=known[kid], form=form,
                         **kit.context())
         try:
-            identity.remove_signing_key(kit.principal(), kid)
+            key_set.remove_signing_key(kit.principal(), kid)
         except NotFound as error:
             raise PageNotFound(error.detail) from None
         flash(f"Removed key {kid}: every token it signed stops working now.", "success")

@@ -78,7 +78,7 @@ class AdminKit:
         """Template values for every admin page: the 2FA banner and the step-up time left."""
         principal = self.principal()
         try:
-            two_factor = self.services.identity.two_factor_status(principal.user_id).enabled
+            two_factor = self.services.two_factor.two_factor_status(principal).enabled
         except ContractError:
             two_factor = True  # unknown: do not nag; the page itself still works
         return {"admin_without_2fa": not two_factor,
@@ -103,7 +103,7 @@ class AdminKit:
 
     def _reauthenticate(self, form: StepUpForm, principal: Principal) -> bool:
         try:
-            verified_at = self.services.identity.reauthenticate(
+            verified_at = self.services.sessions.reauthenticate(
                 principal, form.step_up_password.data or "", form.step_up_code.data or "")
         except InvalidCredentials as error:
             attach_error(form, error, "step_up_password")

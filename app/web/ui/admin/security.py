@@ -51,7 +51,7 @@ def routes(bp: Blueprint, kit: AdminKit) -> None:
         return page("admin/security.html", chart=chart, counts=counts, labels=LABELS,
                     suspects=stats.suspects(principal), alerts=alerts,
                     chain=stats.last_verification(principal), peers=_peers(kit),
-                    keys=kit.services.identity.signing_keys(principal),
+                    keys=kit.services.signing_keys.signing_keys(principal),
                     now=int(kit.services.clock.time()),
                     **kit.context())
 

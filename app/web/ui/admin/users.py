@@ -35,18 +35,18 @@ def routes(bp: Blueprint, kit: AdminKit) -> None:
 
 
 def _reading(bp: Blueprint, kit: AdminKit) -> None:
-    identity = kit.services.identity
+    accounts = kit.services.accounts
 
     @bp.get("/users")
     def users() -> Response:
         search = request.args.get("search", "")[:100]
-        found = identity.find_users(kit.principal(), search, _page_number(), PAGE_SIZE)
+        found = accounts.find_users(kit.principal(), search, _page_number(), PAGE_SIZE)
         return page("admin/users.html", users=found, search=search,
                     args={"search": search} if search else {}, **kit.context())
 
     @bp.get("/users/<user_id>")
     def user(user_id: str) -> Response:
-        account = identity.user_account(kit.principal(), user_id)
+        account = accounts.user_account(kit.principal(), user_id)
         now = int(kit.services.clock.time())
         locked = account.locked_until > now
         return page("admin/user.html", account=account, locked=locked,
@@ -66,7 +66,7 @@ def _refused(user_id: str, error: InvalidInput) -> Response:
 
 
 def _changing(bp: Blueprint, kit: AdminKit) -> None:
-    identity = kit.services.identity
+    accounts = kit.services.accounts
 
     @bp.post("/users/<user_id>/role")
     @kit.step_up
@@ -76,7 +76,7 @@ def _changing(bp: Blueprint, kit: AdminKit) -> None:
             flash("Choose user or admin.", "error")
             return redirect(url_for("admin.user", user_id=user_id), code=303)
         try:
-            user = identity.admin_update_user(kit.principal(), user_id,
+            user = accounts.admin_update_user(kit.principal(), user_id,
                                               UserChanges(role=form.role.data))
         except InvalidInput as error:
             return _refused(user_id, error)
@@ -86,7 +86,7 @@ def _changing(bp: Blueprint, kit: AdminKit) -> None:
     @kit.step_up
     def user_deactivate(user_id: str) -> Response:
         try:
-            user = identity.admin_update_user(kit.principal(), user_id,
+            user = accounts.admin_update_user(kit.principal(), user_id,
                                               UserChanges(is_active=False))
         except InvalidInput as error:
             return _refused(user_id, error)
@@ -94,20 +94,20 @@ def _changing(bp: Blueprint, kit: AdminKit) -> None:
 
     @bp.post("/users/<user_id>/activate")
     def user_activate(user_id: str) -> Response:
-        user = identity.admin_update_user(kit.principal(), user_id, UserChanges(is_active=True))
+        user = accounts.admin_update_user(kit.principal(), user_id, UserChanges(is_active=True))
         return _changed(user_id, f"{user.username} can sign in again.")
 
 
 def _sessions(bp: Blueprint, kit: AdminKit) -> None:
-    identity = kit.services.identity
+    accounts, sessions = kit.services.accounts, kit.services.sessions
 
     @bp.post("/users/<user_id>/unlock")
     def user_unlock(user_id: str) -> Response:
-        changed = identity.unlock(user_id, actor=kit.principal().user_id)
+        changed = accounts.unlock(kit.principal(), user_id)
         return _changed(user_id, "Unlocked." if changed else "The account was not locked.")
 
     @bp.post("/users/<user_id>/sessions/end")
     @kit.step_up
     def user_end_sessions(user_id: str) -> Response:
-        identity.logout_everywhere(user_id, actor=kit.principal().user_id)
+        sessions.end_sessions(kit.principal(), user_id)
         return _changed(user_id, "Every session of this user has ended.")
