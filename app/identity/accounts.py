@@ -31,6 +31,7 @@ from app.identity.lifecycle import AccountLifecycle
 from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher, check_policy
+from app.identity.step_up import StepUp
 from app.identity.tokens import TokenIssuer
 from app.identity.views import to_view
 from app.kernel import InvalidInput, Page, Principal
@@ -74,9 +75,9 @@ class DatabaseAccounts:
     def __init__(self, *, hasher: PasswordHasher, issuer: TokenIssuer, audit: AuditTrail,
                  clock: Clock, devices: DeviceProofs, lockout: LockoutPolicy,
                  administration: Administration, lifecycle: AccountLifecycle,
-                 on_revoked: Callable[[], None]) -> None:
+                 step_up: StepUp, on_revoked: Callable[[], None]) -> None:
         self.hasher, self.issuer, self.audit, self.clock = hasher, issuer, audit, clock
-        self.devices, self.lockout = devices, lockout
+        self.devices, self.lockout, self.step_up = devices, lockout, step_up
         self.administration, self.lifecycle = administration, lifecycle
         self._on_revoked = on_revoked
 
@@ -234,6 +235,8 @@ class DatabaseAccounts:
             raise InvalidInput("Unknown role.", field_errors={"role": "must be user or admin"})
         if admin.user_id == user_id and (changes.role == "user" or changes.is_active is False):
             raise InvalidInput("Administrators cannot demote or deactivate themselves.")
+        if changes.role is not None or changes.is_active is not None:
+            self.step_up.require_recent(admin, "update_user")
         with unit_of_work(BIND) as session:
             user = find_user(session, user_id)
             if changes.role is not None:

@@ -17,6 +17,8 @@ from app.kernel import (
 )
 
 ROLES = ("user", "admin")
+# How long an authentication (login or step-up) counts for a session's sensitive actions.
+STEP_UP_WINDOW = 300  # seconds
 
 
 class InvalidCredentials(Unauthenticated):
@@ -56,6 +58,13 @@ class InvalidLoginTicket(Unauthenticated):
     or inactive (one answer for all, so the cause is not revealed)."""
 
     code = "invalid_login_ticket"
+
+
+class StepUpRequired(PermissionDenied):
+    """A sensitive action without an authentication of the caller's session in the last
+    5 minutes (login or ``SessionService.reauthenticate``)."""
+
+    code = "step_up_required"
 
 
 class TwoFactorAlreadyEnabled(Conflict):
@@ -262,9 +271,11 @@ class AccountService(Protocol):
 
     def admin_update_user(self, principal: Principal | None, user_id: str,
                           changes: UserChanges) -> UserView:
-        """Change role or active flag (admins only; deactivation revokes every token).
+        """Change role or active flag (admins only; deactivation revokes every token). An
+        administrator changing either must have authenticated in this session within the last
+        5 minutes (system principals are exempt).
 
-        Raises Unauthenticated, PermissionDenied, UserNotFound, InvalidInput.
+        Raises Unauthenticated, PermissionDenied, StepUpRequired, UserNotFound, InvalidInput.
         """
         ...
 
@@ -361,15 +372,17 @@ class SessionService(Protocol):
 
     def end_sessions(self, principal: Principal | None, user_id: str) -> None:
         """Invalidate every token of a user at once (administrators, operators; audited as
-        the acting principal). Raises Unauthenticated, PermissionDenied, UserNotFound.
-        Idempotent."""
+        the acting principal). An administrator must have authenticated in this session within
+        the last 5 minutes. Raises Unauthenticated, PermissionDenied, StepUpRequired,
+        UserNotFound. Idempotent."""
         ...
 
     def reauthenticate(self, principal: Principal | None, password: str,
                        code: str = "") -> int:
         """Step-up: the caller confirms their password and, when their 2FA is on, a TOTP or
         unused backup code, before a sensitive action. Returns the time of the proof (epoch
-        seconds), which the caller keeps bound to its session. Audited (``authn_step_up``);
+        seconds), which is also recorded for the caller's session: for 5 minutes the services
+        accept that session's sensitive actions. Audited (``authn_step_up``);
         a wrong password counts toward the lockout; a locked or inactive account answers like
         a wrong password. Not idempotent (a code is spent).
 
@@ -451,13 +464,15 @@ class SigningKeyService(Protocol):
         ...
 
     def rotate_signing_key(self, principal: Principal | None) -> str:
-        """Make a new active signing key (admin or system); returns its kid.
-        Raises Unauthenticated, PermissionDenied."""
+        """Make a new active signing key (admin or system); returns its kid. An administrator
+        must have authenticated in this session within the last 5 minutes.
+        Raises Unauthenticated, PermissionDenied, StepUpRequired."""
         ...
 
     def remove_signing_key(self, principal: Principal | None, kid: str) -> None:
         """Drop a key at once (admin or system); tokens it signed fail everywhere within
-        seconds. Raises Unauthenticated, PermissionDenied, NotFound."""
+        seconds. An administrator must have authenticated in this session within the last
+        5 minutes. Raises Unauthenticated, PermissionDenied, StepUpRequired, NotFound."""
         ...
 
 

@@ -139,3 +139,18 @@ class DeviceProof(db.Model):  # type: ignore[name-defined]
     last_used_at: Mapped[int] = mapped_column(Integer)
     # Wrong passwords sent with this proof since its last success; at the limit it is revoked.
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecentAuthentication(db.Model):  # type: ignore[name-defined]
+    """When the person behind a login session (refresh family) last proved who they are: at
+    login, or by step-up re-authentication. One row per session; rows older than the step-up
+    window say nothing and are pruned as new ones are written (recent_auth.py)."""
+
+    __bind_key__ = "identity"
+    __tablename__ = "identity_recent_authentications"
+
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+    )
+    verified_at: Mapped[int] = mapped_column(Integer, index=True)

@@ -16,6 +16,7 @@ from app.identity.contract import (
     TwoFactorStatus,
 )
 from app.identity.signing import KeyStoreError, SigningKeyStore
+from app.identity.step_up import StepUp
 from app.identity.tokens import TokenIssuer
 from app.identity.two_factor import TwoFactorManager
 from app.kernel import NotFound, Principal, Revocation
@@ -56,8 +57,9 @@ class DatabaseTwoFactor:
 
 class DatabaseSigningKeys:
     def __init__(self, *, keys: SigningKeyStore, issuer: TokenIssuer, audit: AuditTrail,
-                 administration: Administration, on_revoked: Callable[[], None]) -> None:
-        self.keys, self.issuer, self.audit = keys, issuer, audit
+                 administration: Administration, step_up: StepUp,
+                 on_revoked: Callable[[], None]) -> None:
+        self.keys, self.issuer, self.audit, self.step_up = keys, issuer, audit, step_up
         self.administration, self._on_revoked = administration, on_revoked
 
     def public_key(self) -> PublicKey:
@@ -71,14 +73,16 @@ class DatabaseSigningKeys:
         return self.administration.signing_keys(principal)
 
     def rotate_signing_key(self, principal: Principal | None) -> str:
-        acting = authz.require_admin_or_system(principal)
+        acting = self.step_up.require_recent(authz.require_admin_or_system(principal),
+                                             "rotate_signing_key")
         kid = self.keys.rotate()
         self.audit.record(SecurityEvent.KEY_ROTATED, actor=Subject(acting.user_id), target=kid,
                           key="jwt")
         return kid
 
     def remove_signing_key(self, principal: Principal | None, kid: str) -> None:
-        acting = authz.require_admin_or_system(principal)
+        acting = self.step_up.require_recent(authz.require_admin_or_system(principal),
+                                             "remove_signing_key")
         try:
             self.keys.remove(kid)
         except KeyStoreError as exc:

@@ -154,7 +154,8 @@ class DatabaseSessions:
         self._end_all(acting, acting.user_id)
 
     def end_sessions(self, principal: Principal | None, user_id: str) -> None:
-        self._end_all(authz.require_admin_or_system(principal), user_id)
+        acting = authz.require_admin_or_system(principal)
+        self._end_all(self.step_up.require_recent(acting, "end_sessions"), user_id)
 
     def _end_all(self, acting: Principal, user_id: str) -> None:
         with unit_of_work(BIND) as session:

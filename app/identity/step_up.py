@@ -5,13 +5,15 @@ managing signing keys).
 The proof is the caller's password and, when their 2FA is on, a TOTP code (replay-guarded) or
 an unused backup code. One password hash per attempt, also for a locked or inactive account,
 which answers exactly like a wrong password. A wrong password counts toward the lockout like a
-failed login, so step-up is no way around it. Every attempt is audited (``authn_step_up``);
-the caller keeps the returned time as its proof, bound to its own session.
+failed login, so step-up is no way around it. Every attempt is audited (``authn_step_up``).
+A success is recorded for the caller's session (recent_auth.py); ``require_recent`` is the
+check the services make before a sensitive action.
 """
 
 from __future__ import annotations
 
-from app.identity.contract import InvalidCredentials, InvalidTwoFactorCode
+from app.identity import recent_auth
+from app.identity.contract import InvalidCredentials, InvalidTwoFactorCode, StepUpRequired
 from app.identity.lockout import LockoutPolicy
 from app.identity.models import User
 from app.identity.passwords import PasswordHasher
@@ -49,8 +51,24 @@ class StepUp:
                 raise InvalidTwoFactorCode("The code is not valid.", field_errors={
                     "code": "Enter a current code from your app, or an unused backup code."})
             factors.append("otp")
+        with unit_of_work(BIND) as session:
+            recent_auth.record(session, principal.session_id, user.id, now)
         self._record(principal, "success", amr=factors)
         return now
+
+    def require_recent(self, principal: Principal, action: str) -> Principal:
+        """``principal`` (an administrator, or a system principal: exempt), if it authenticated
+        in its own session within the step-up window; else audited and StepUpRequired."""
+        if principal.is_system:
+            return principal
+        now = int(self._clock.time())
+        with unit_of_work(BIND, readonly=True) as session:
+            fresh = recent_auth.is_fresh(session, principal.session_id, principal.user_id, now)
+        if not fresh:
+            self._record(principal, "failure", reason="required", action=action)
+            raise StepUpRequired("Confirm your password to do this: the last sign-in of "
+                                 "this session is more than 5 minutes old.")
+        return principal
 
     def _count_failure(self, user_id: str, now: int) -> None:
         if not user_id:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from app.identity import recent_auth
 from app.identity.contract import TokenPair
 from app.identity.models import RefreshToken, RevocationEntry, User
 from app.identity.signing import SigningKeyStore
@@ -74,7 +75,9 @@ class TokenIssuer:
         return self.keys.sign(claims)
 
     def start_family(self, session: Session, user: User, amr: list[str]) -> TokenPair:
+        """A new login session; the login is its first authentication (recent_auth.py)."""
         family = uuid.uuid4().hex
+        recent_auth.record(session, family, user.id, self._now())
         return self._issue(session, user, family, amr, self._now() + self.settings.family_ttl)
 
     def _issue(self, session: Session, user: User, family: str, amr: list[str],

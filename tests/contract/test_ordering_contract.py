@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.bootstrap import Services
 from app.identity.contract import InactiveUser, UserChanges, UserNotFound
-from app.kernel import InvalidInput, PermissionDenied
+from app.kernel import InvalidInput, PermissionDenied, Principal
 from app.ordering.contract import (
     InvalidTransition,
     OrderingService,
@@ -36,7 +36,7 @@ def shop(app: Flask, services: Services) -> dict[str, Any]:
 
 def test_inactive_or_unknown_user_cannot_order(app: Flask, services: Services,
                                                ordering: OrderingService, shop: dict) -> None:
-    services.accounts.admin_update_user(OPERATOR, shop["alice"].user_id,
+    services.accounts.admin_update_user(Principal.system("test"), shop["alice"].user_id,
                                         UserChanges(is_active=False))
     with pytest.raises(InactiveUser):
         ordering.place_order(shop["alice"], (OrderItem(shop["product"], 1),))

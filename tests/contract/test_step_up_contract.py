@@ -12,7 +12,12 @@ import pyotp
 import pytest
 
 from app.bootstrap import Services
-from app.identity.contract import InvalidCredentials, InvalidTwoFactorCode
+from app.identity.contract import (
+    InvalidCredentials,
+    InvalidTwoFactorCode,
+    StepUpRequired,
+    UserChanges,
+)
 from app.kernel import PermissionDenied, Principal
 from app.platform.clock import FrozenClock
 from tests.contract.conftest import Identity
@@ -77,6 +82,73 @@ def test_with_two_factor_on_a_code_is_needed_once(identity: Identity, services: 
         step_up(identity, principal, PASSWORD, backup.codes[0])  # spent
     outcomes = [(e["outcome"], e["details"].get("amr")) for e in step_up_events(services)]
     assert outcomes.count(("success", ["pwd", "otp"])) == 2
+
+
+def signed_in_admin(identity: Identity, services: Services, name: str) -> Principal:
+    identity.accounts.register(name, f"{name}@example.com", PASSWORD)
+    user_id = services.accounts.find_users(Principal.system("cli"), name, 1, 1).items[0].id
+    services.accounts.admin_update_user(Principal.system("cli"), user_id,
+                                        UserChanges(role="admin"))
+    return services.verifier.verify(identity.sessions.login(name, PASSWORD).tokens.access)
+
+
+def sensitive_actions(identity: Identity, admin: Principal, target: str) -> dict[str, Any]:
+    """Each sensitive action of the identity contracts, as ``admin`` against ``target``."""
+    return {
+        "update_user": lambda: identity.accounts.admin_update_user(
+            admin, target, UserChanges(role="admin")),
+        "end_sessions": lambda: identity.sessions.end_sessions(admin, target),
+        "rotate_signing_key": lambda: identity.signing_keys.rotate_signing_key(admin),
+        "remove_signing_key": lambda: identity.signing_keys.remove_signing_key(
+            admin, identity.signing_keys.signing_keys(admin)[0].kid),  # the active key
+    }
+
+
+def test_sensitive_actions_need_an_authentication_of_this_session_in_5_minutes(
+        identity: Identity, services: Services, clock: FrozenClock) -> None:
+    """Attack: a stolen access token of an administrator, used after its owner signed in."""
+    admin = signed_in_admin(identity, services, "root")
+    target = identity.accounts.register("carol", "carol@example.com", PASSWORD).id
+    clock.advance(299)
+    identity.sessions.end_sessions(admin, target)  # the login itself is still recent
+    clock.advance(2)
+    for action, call in sensitive_actions(identity, admin, target).items():
+        with pytest.raises(StepUpRequired):
+            call()
+        refused = step_up_events(services)[0]  # newest first
+        assert (refused["outcome"], refused["details"]["action"]) == ("failure", action)
+        assert refused["details"]["session"] == admin.session_id
+    assert identity.accounts.get_user(admin, target).role == "user"
+    step_up(identity, admin, PASSWORD)
+    for call in sensitive_actions(identity, admin, target).values():
+        call()
+    assert identity.accounts.get_user(admin, target).role == "admin"
+    clock.advance(301)
+    with pytest.raises(StepUpRequired):
+        identity.signing_keys.rotate_signing_key(admin)
+
+
+def test_a_step_up_counts_only_for_its_own_session(identity: Identity, services: Services,
+                                                   clock: FrozenClock) -> None:
+    """Attack: a second, stolen session of the administrator rides on the owner's step-up."""
+    owner = signed_in_admin(identity, services, "root")
+    stolen = services.verifier.verify(identity.sessions.login("root", PASSWORD).tokens.access)
+    clock.advance(301)
+    step_up(identity, owner, PASSWORD)
+    with pytest.raises(StepUpRequired):
+        identity.signing_keys.rotate_signing_key(stolen)
+    assert identity.signing_keys.rotate_signing_key(owner)
+
+
+def test_system_principals_need_no_step_up(identity: Identity, services: Services,
+                                           clock: FrozenClock) -> None:
+    """Operator commands have no login session to re-authenticate; they stay exempt."""
+    target = identity.accounts.register("carol", "carol@example.com", PASSWORD).id
+    clock.advance(3600)
+    system = Principal.system("cli")
+    assert identity.signing_keys.rotate_signing_key(system)
+    identity.accounts.admin_update_user(system, target, UserChanges(is_active=False))
+    identity.sessions.end_sessions(system, target)
 
 
 def test_a_system_principal_cannot_step_up(identity: Identity) -> None:

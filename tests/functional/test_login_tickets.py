@@ -8,7 +8,7 @@ import pytest
 
 from app.identity.contract import UserChanges
 from app.platform.clock import FrozenClock
-from app.seed import SEED_OPERATOR
+from app.seed import SEED
 from tests.support import GOOD_PASSWORD, Api, setup_2fa
 from tests.two_factor_support import TwoFactorUser, enable_2fa, ticket_for, verify_login
 
@@ -66,7 +66,7 @@ def test_inactive_user_cannot_finish_the_code_step(api: Api, clock: FrozenClock)
     user = enable_2fa(api, clock)
     ticket = ticket_for(api)
     with api.client.application.app_context():
-        api.services.accounts.admin_update_user(SEED_OPERATOR, user.id,
+        api.services.accounts.admin_update_user(SEED, user.id,
                                                 UserChanges(is_active=False))
     assert verify_login(api, ticket, user.code(clock)).status_code == 401
     assert verify_login(api, ticket, user.backup_codes[0]).status_code == 401

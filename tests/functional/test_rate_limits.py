@@ -239,3 +239,14 @@ def test_password_change_has_its_own_named_limit(limited: AppFactory) -> None:
     assert statuses == [401] * 5 + [429]
     hits = [e for e in audit_events(api) if e["event"] == "excess_rate_limit_exceeded"]
     assert hits and hits[0]["details"]["limit"] == "password_user"
+
+
+def test_step_up_shares_the_password_check_limit(limited: AppFactory) -> None:
+    """Attack: guessing the password through the step-up endpoint."""
+    api = limited()
+    token = api.user()["access"]
+    statuses = [api.post("/api/users/me/reauthenticate/", token,
+                         json={"password": WRONG}).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    hits = [e for e in audit_events(api) if e["event"] == "excess_rate_limit_exceeded"]
+    assert hits and hits[0]["details"]["limit"] == "password_user"

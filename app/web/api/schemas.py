@@ -181,6 +181,18 @@ class PasswordIn(Strict):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class ReauthenticateIn(Strict):
+    password: str = Field(min_length=1, max_length=1024)
+    code: str = Field(default="", max_length=40,
+                      description="TOTP code or backup code; required when 2FA is on.")
+
+
+class ReauthenticateOut(BaseModel):
+    verified_at: int = Field(description="When the proof was made (epoch seconds).")
+    expires_in: int = Field(description="Seconds the proof counts for this session's "
+                                        "sensitive actions.")
+
+
 class PasswordAndCodeIn(Strict):
     password: str = Field(min_length=1, max_length=1024)
     code: str = Field(min_length=6, max_length=40, description="TOTP code or backup code")

@@ -9,7 +9,7 @@ from spectree import Response as Resp
 from spectree import SpecTree
 
 from app.bootstrap import Services
-from app.identity.contract import UserChanges
+from app.identity.contract import STEP_UP_WINDOW, UserChanges
 from app.kernel import Principal
 from app.platform.ratelimit import principal_user
 from app.web.api import schemas as s
@@ -63,6 +63,21 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
         accounts.change_password(principal, data.current_password, data.new_password)
         return Response(status=204)
 
+    @bp.post("/api/users/me/reauthenticate/")
+    @guards.authenticated
+    @guards.limits.named("password_user", principal_user)  # a wrong password is a guess
+    @spec.validate(json=s.ReauthenticateIn,
+                   resp=Resp(HTTP_200=s.ReauthenticateOut, HTTP_401=s.Problem,
+                             HTTP_403=s.Problem, HTTP_429=s.Problem),
+                   tags=["users"], security=BEARER)
+    def reauthenticate(principal: Principal) -> Response:
+        """Step-up: confirm the password (and a code when 2FA is on). For the next 5 minutes
+        this session may change roles, deactivate users, end sessions and manage keys."""
+        data = body()
+        verified_at = sessions.reauthenticate(principal, data.password, data.code)
+        return json_response({"verified_at": verified_at, "expires_in": STEP_UP_WINDOW},
+                             cache="no-store")
+
     @bp.get("/api/users/")
     @guards.authenticated
     @spec.validate(query=s.PageQuery, resp=Resp(HTTP_200=s.UserList), tags=["admin"],
@@ -73,9 +88,13 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
 
     @bp.patch("/api/users/<user_id>/")
     @guards.authenticated
-    @spec.validate(json=s.AdminUserPatch, resp=Resp(HTTP_200=s.UserOut, HTTP_404=s.Problem),
+    @spec.validate(json=s.AdminUserPatch, resp=Resp(HTTP_200=s.UserOut, HTTP_403=s.Problem,
+                                                    HTTP_404=s.Problem),
                    tags=["admin"], security=BEARER)
     def admin_update(principal: Principal, user_id: str) -> Response:
+        """A role or active-flag change needs an authentication of this session in the last
+        5 minutes (login or ``/api/users/me/reauthenticate/``): else 403
+        ``step_up_required``."""
         data = body()
         changes = UserChanges(role=data.role, is_active=data.is_active)
         return json_response(asdict(accounts.admin_update_user(principal, user_id, changes)))
@@ -90,9 +109,10 @@ def blueprint(services: Services, guards: Guards, spec: SpecTree) -> Blueprint:
 
     @bp.post("/api/users/<user_id>/revoke-tokens/")
     @guards.authenticated
-    @spec.validate(resp=Resp(HTTP_204=None, HTTP_404=s.Problem), tags=["admin"],
-                   security=BEARER)
+    @spec.validate(resp=Resp(HTTP_204=None, HTTP_403=s.Problem, HTTP_404=s.Problem),
+                   tags=["admin"], security=BEARER)
     def admin_revoke(principal: Principal, user_id: str) -> Response:
+        """Ends every session of the user; needs a recent authentication (see PATCH)."""
         sessions.end_sessions(principal, user_id)
         return Response(status=204)
 

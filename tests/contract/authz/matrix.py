@@ -22,7 +22,7 @@ from app.catalog.contract import ProductDraft
 from app.identity.contract import UserChanges
 from app.kernel import ContractError, PermissionDenied, Principal, Unauthenticated
 from app.ordering.contract import OrderItem
-from app.seed import SEED_OPERATOR
+from app.seed import SEED, SEED_OPERATOR
 
 ROLES = ("anonymous", "user", "other", "admin", "system")
 PASSWORD = "correct horse battery staple"
@@ -83,10 +83,12 @@ def public(expected: Expected = None) -> dict[str, Expected]:
 
 
 def signed_in(local: Services, name: str, *, admin: bool = False) -> Principal:
-    """A real account, logged in: its principal carries its real access token."""
+    """A real account, logged in: its principal carries its real access token. An
+    administrator is promoted by an operator command and its login is recent, so its
+    sensitive actions need no further step-up while the clock stands."""
     user = local.accounts.register(name, f"{name}@example.com", PASSWORD)
     if admin:
-        local.accounts.admin_update_user(SEED_OPERATOR, user.id, UserChanges(role="admin"))
+        local.accounts.admin_update_user(SEED, user.id, UserChanges(role="admin"))
     return local.verifier.verify(local.sessions.login(name, PASSWORD).tokens.access)
 
 
