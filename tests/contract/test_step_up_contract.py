@@ -140,6 +140,17 @@ def test_a_step_up_counts_only_for_its_own_session(identity: Identity, services:
     assert identity.signing_keys.rotate_signing_key(owner)
 
 
+def test_the_code_step_of_a_2fa_login_is_an_authentication_too(
+        identity: Identity, services: Services, clock: FrozenClock) -> None:
+    admin = signed_in_admin(identity, services, "root")
+    secret = identity.two_factor.setup_two_factor(admin, PASSWORD).secret
+    identity.two_factor.confirm_two_factor(admin, pyotp.TOTP(secret).at(int(clock.time())))
+    clock.advance(301)
+    ticket = identity.sessions.login("root", PASSWORD).login_ticket
+    tokens = identity.sessions.verify_login(ticket, pyotp.TOTP(secret).at(int(clock.time())))
+    assert identity.signing_keys.rotate_signing_key(services.verifier.verify(tokens.tokens.access))
+
+
 def test_system_principals_need_no_step_up(identity: Identity, services: Services,
                                            clock: FrozenClock) -> None:
     """Operator commands have no login session to re-authenticate; they stay exempt."""

@@ -71,3 +71,26 @@ def test_openapi_documents_the_step_up(api: Api) -> None:
     answers = paths["/api/users/me/reauthenticate/"]["post"]["responses"]
     assert {"200", "401", "429"} <= set(answers)
     assert "403" in paths["/api/users/{user_id}/"]["patch"]["responses"]
+
+
+def test_the_record_keeps_one_row_per_session_and_drops_stale_ones(
+        api: Api, clock: FrozenClock) -> None:
+    """Logins and step-ups must not grow the table without bound."""
+    from sqlalchemy import select
+
+    from app.identity.models import RecentAuthentication
+
+    def rows() -> list[tuple[str, int]]:
+        with api.services.database.unit_of_work("identity", readonly=True) as session:
+            return [(sid, at) for sid, at in session.execute(
+                select(RecentAuthentication.session_id, RecentAuthentication.verified_at))]
+
+    token = api.user()["access"]
+    for _ in range(3):
+        api.login()
+    clock.advance(10)
+    reauthenticate(api, token)
+    assert len(rows()) == 4 and max(at for _, at in rows()) == int(clock.time())
+    clock.advance(301)
+    reauthenticate(api, token)
+    assert [at for _, at in rows()] == [int(clock.time())], "only the fresh session is left"
