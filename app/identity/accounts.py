@@ -235,7 +235,7 @@ class DatabaseAccounts:
             raise InvalidInput("Unknown role.", field_errors={"role": "must be user or admin"})
         if admin.user_id == user_id and (changes.role == "user" or changes.is_active is False):
             raise InvalidInput("Administrators cannot demote or deactivate themselves.")
-        if changes.role is not None or changes.is_active is not None:
+        if changes.role is not None or changes.is_active is False:  # SPEC §1: not re-activation
             self.step_up.require_recent(admin, "update_user")
         with unit_of_work(BIND) as session:
             user = find_user(session, user_id)

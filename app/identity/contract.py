@@ -272,8 +272,8 @@ class AccountService(Protocol):
     def admin_update_user(self, principal: Principal | None, user_id: str,
                           changes: UserChanges) -> UserView:
         """Change role or active flag (admins only; deactivation revokes every token). An
-        administrator changing either must have authenticated in this session within the last
-        5 minutes (system principals are exempt).
+        administrator changing the role or deactivating must have authenticated in this session
+        within the last 5 minutes (system principals are exempt; re-activation needs no step-up).
 
         Raises Unauthenticated, PermissionDenied, StepUpRequired, UserNotFound, InvalidInput.
         """

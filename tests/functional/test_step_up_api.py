@@ -46,6 +46,8 @@ def test_deactivation_and_ending_sessions_need_it_too(api: Api, clock: FrozenClo
     assert api.patch(f"/api/users/{user['id']}/", admin["access"],
                      json={"is_active": False}).status_code == 403
     assert api.get("/api/users/me/", user["access"]).status_code == 200, "nothing happened"
+    assert api.patch(f"/api/users/{user['id']}/", admin["access"],
+                     json={"is_active": True}).status_code == 200, "re-activation is no risk"
     reauthenticate(api, admin["access"])
     assert api.post(revoke, admin["access"]).status_code == 204
     assert api.get("/api/users/me/", user["access"]).status_code == 401
