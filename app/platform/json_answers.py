@@ -3,12 +3,13 @@
 Flask's ``DefaultJSONProvider`` encodes with the standard library (sorted keys, compact in
 production, a trailing newline); on the product list that encoder cost more than the query.
 orjson (a Rust extension) writes the same document in a fraction of the time: keys sorted,
-compact, a trailing newline. Only the byte form of characters outside ASCII differs (UTF-8 instead
-of ``\\uXXXX`` escapes), which any JSON reader decodes to the same text. Whatever orjson does not
-encode the way Flask does (dates as HTTP dates, ``Decimal``, ``UUID``, dataclasses, ``__html__``)
-goes through Flask's own ``default``; whatever orjson refuses (an integer beyond 64 bits) is
-encoded by the standard library as before. Parsing request bodies stays with the standard
-library (the edge's size, depth and UTF-8 checks are written against it).
+compact, a trailing newline. Only the byte form of characters outside ASCII differs (UTF-8
+instead of escapes such as ``\\u00e9``), which any JSON reader decodes to the same text.
+Whatever orjson does not encode the way Flask does (dates as HTTP dates, ``Decimal``,
+``UUID``, dataclasses, ``__html__``) goes through Flask's own ``default``; whatever orjson
+refuses (an integer beyond 64 bits) is encoded by the standard library as before. Parsing
+request bodies stays with the standard library (the edge's size, depth and UTF-8 checks are
+written against it).
 """
 
 from __future__ import annotations
