@@ -14,6 +14,7 @@ from typing import Any
 import flask
 from flask import Flask, redirect, request
 from flask_talisman import Talisman
+from flask_talisman.talisman import NONCE_LENGTH, get_random_string
 from werkzeug.wrappers import Response
 
 from app.config import Settings
@@ -39,6 +40,8 @@ class CachedTalisman(Talisman):
     Talisman looks up the view's options (``talisman_view_options``, set when a view is
     decorated, before any request) and parses the whole policy again for every request and
     answer; the same headers come out of a cache of both, with only the nonce fresh per answer.
+    Talisman also makes a nonce before every view; here it is made only for an answer whose
+    template uses it.
     """
 
     def __init__(self) -> None:
@@ -52,6 +55,20 @@ class CachedTalisman(Talisman):
         if options is None:
             options = self._options[endpoint] = super()._get_local_options()
         return options
+
+    def _make_nonce(self) -> None:
+        """Nothing before the view: the nonce is made when a template first asks for it."""
+
+    def _get_nonce(self) -> str:
+        """``csp_nonce()`` in a template: one fresh nonce per answer, made on first use, so
+        answers that embed no script or style (every JSON answer) skip the random bytes and
+        their policy names no nonce."""
+        if not self._get_local_options()["content_security_policy_nonce_in"]:
+            return ""
+        nonce = getattr(flask.request, "csp_nonce", None)
+        if nonce is None:
+            nonce = flask.request.csp_nonce = get_random_string(NONCE_LENGTH)
+        return str(nonce)
 
     def _force_https(self) -> Any:
         if not self._get_local_options()["force_https"]:  # the shop's setting: see above

@@ -34,6 +34,21 @@ def test_docs_page_styles_carry_the_csp_nonce(api: Api) -> None:
     assert f'nonce="{nonce}"'.encode() in response.data
 
 
+def test_every_page_gets_its_own_nonce(api: Api) -> None:
+    """Attack on a reused nonce: one seen in an earlier page must not admit a script later."""
+    nonces = set()
+    for _ in range(3):
+        csp = api.get("/api/docs/").headers["Content-Security-Policy"]
+        nonces.add(csp.split("'nonce-", 1)[1].split("'", 1)[0])
+    assert len(nonces) == 3 and all(len(nonce) >= 32 for nonce in nonces)
+
+
+def test_json_answers_name_no_nonce(api: Api) -> None:
+    """No template, no inline script or style: the policy admits none by nonce either."""
+    csp = api.get("/api/products/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "nonce-" not in csp
+
+
 @pytest.fixture
 def production(settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
     keys = {f"FIELD_KEYS_{p.upper()}": format_keys([new_key()])
