@@ -126,15 +126,14 @@ def backup_code_rows(client: Any) -> list[Row]:
 
 
 def run() -> list[Row]:
-    from app.platform.db import db
+    from app.platform.db import current
 
     with tempfile.TemporaryDirectory(prefix="bench-auth-") as tmp:
         app = build_app(Path(tmp))
         client = app.test_client()
         rows = login_rows(client) + backup_code_rows(client)
         with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+            current().dispose()
     return rows
 
 

@@ -29,7 +29,7 @@ from app.config import Settings
 from app.kernel import Principal
 from app.ordering.models import Order, OrderLine
 from app.ordering.references import UserReferences
-from app.platform.db import db
+from app.platform.db import current, db
 
 TARGET_ORDERS = 20  # the looked-up user has as many orders in both runs
 SAMPLES = 300
@@ -132,8 +132,7 @@ def run(small: int = 1_000, large: int = 100_000) -> list[tuple[str, float, floa
                         start + timedelta(days=30))
             at_large = p50_lookup_ms(services.ordering, _owner(target))
             rate = orders_per_second(services)
-            for engine in db.engines.values():
-                engine.dispose()
+            current().dispose()
     return [(f"order lookup p50 ms, {large:,} vs {small:,} orders", round(at_large, 3),
              round(at_small, 3), "<= 1.5x"),
             ("order creation in-process, 2 lines (orders/s)", round(rate, 1), 75.0,

@@ -23,7 +23,7 @@ from app.bootstrap import Overrides, Services
 from app.config import Settings
 from app.identity.signing import SigningKeyStore, generate_private_pem
 from app.platform.clock import FrozenClock
-from app.platform.db import db
+from app.platform.db import current, db
 from tests.support import Api
 
 TEST_ITERATIONS = 1_000
@@ -116,8 +116,7 @@ def make_app(settings: Settings, clock: FrozenClock,
 
 def dispose(app: Flask) -> None:
     with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
+        current().dispose()
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from app.catalog.contract import InsufficientStock
 from app.config import Settings
 from app.ordering.contract import OrderItem
 from app.platform.clock import FrozenClock
-from app.platform.db import db
+from app.platform.db import current
 from tests.conftest import make_app
 from tests.shop_helpers import add_product, principal, stock_of
 
@@ -79,8 +79,7 @@ def pg_app(pg_settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
     app = make_app(pg_settings, clock)
     yield app
     with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
+        current().dispose()
 
 
 @pytest.mark.postgres

@@ -19,7 +19,7 @@ from flask import Flask
 from app.bootstrap import Services, hosted_settings
 from app.config import Settings
 from app.platform.clock import FrozenClock
-from app.platform.db import db
+from app.platform.db import current
 from app.platform.grpc.host import ModuleHost
 from tests.conftest import make_app
 from tests.grpc_support import make_pki, running_host
@@ -30,8 +30,7 @@ def _dispose(app: Flask) -> None:
     for remote in services.peers.remotes if services.peers else ():
         remote.close()
     with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose()
+        current().dispose()
 
 
 def _grpc(settings: Settings, targets: dict[str, int]) -> dict[str, str]:
