@@ -65,10 +65,12 @@ forwarder_headers = ""
 
 
 def post_worker_init(worker):
-    """Each worker runs the shop's background sweeps (they lock, so one works at a time)."""
+    """Each worker runs the shop's background sweeps (they lock, so one works at a time).
+    Another app served with these settings (the benchmarks' hello-world) has none."""
     from app import start_background
 
-    start_background(worker.wsgi)
+    if "shop.services" in getattr(worker.wsgi, "extensions", {}):
+        start_background(worker.wsgi)
 
 
 def child_exit(_server, worker):
