@@ -67,7 +67,8 @@ class CachedTalisman(Talisman):
             return ""
         nonce = getattr(flask.request, "csp_nonce", None)
         if nonce is None:
-            nonce = flask.request.csp_nonce = get_random_string(NONCE_LENGTH)
+            nonce = get_random_string(NONCE_LENGTH)
+            setattr(flask.request, "csp_nonce", nonce)  # where Talisman's headers look  # noqa: B010
         return str(nonce)
 
     def _force_https(self) -> Any:
