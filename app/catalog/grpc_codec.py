@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from app.catalog.contract import (
     CategoryView,
@@ -14,7 +14,7 @@ from app.catalog.contract import (
     ReservationLine,
     ReservedLine,
 )
-from app.kernel import Page
+from app.kernel import InvalidInput, Page
 from protos.generated import catalog_pb2 as pb
 
 
@@ -22,9 +22,19 @@ def _opt(msg: object, name: str) -> object | None:
     return getattr(msg, name) if msg.HasField(name) else None  # type: ignore[attr-defined]
 
 
+def _decimal(text: str, name: str) -> Decimal:
+    """A caller's decimal string; one that is no number is the caller's mistake
+    (INVALID_ARGUMENT), not the host's (INTERNAL)."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(f"{name}: is not a number",
+                           field_errors={name: "is not a number"}) from None
+
+
 def _opt_decimal(msg: object, name: str) -> Decimal | None:
     value = _opt(msg, name)
-    return Decimal(str(value)) if value is not None else None
+    return _decimal(str(value), name) if value is not None else None
 
 
 def product_to_pb(p: ProductView) -> pb.Product:
@@ -84,7 +94,8 @@ def draft_to_pb(d: ProductDraft) -> pb.ProductDraft:
 
 
 def draft_from_pb(m: pb.ProductDraft) -> ProductDraft:
-    return ProductDraft(sku=m.sku, name=m.name, category=m.category, price=Decimal(m.price),
+    return ProductDraft(sku=m.sku, name=m.name, category=m.category,
+                        price=_decimal(m.price, "price"),
                         stock=m.stock, description=m.description, is_active=m.is_active)
 
 

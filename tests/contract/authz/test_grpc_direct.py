@@ -155,3 +155,24 @@ def test_attack_another_users_token(app: Flask, web: WebCertificate, victim: dic
     admin = signed_in(local, "direct_admin", admin=True)
     owner = local.ordering.list_orders(admin, 1, 10, victim["user_id"])  # type: ignore[union-attr]
     assert [o.status for o in owner.items] == ["pending"], "the victim's order is untouched"
+
+
+MALFORMED_MONEY = [("catalog", "CreateProduct", {"sku": "X-2", "name": "x", "category": "misc",
+                                                  "price": "nine", "stock": 1}),
+                   ("catalog", "UpdateProduct", {"product_id": "product_id", "price": "1,00"}),
+                   ("catalog", "ListProducts", {"min_price": "cheap", "page": 1,
+                                                "page_size": 10, "ordering": "name"})]
+
+
+@pytest.mark.parametrize(("module", "name", "fields"), MALFORMED_MONEY,
+                         ids=[name for _m, name, _f in MALFORMED_MONEY])
+def test_attack_malformed_money_is_the_callers_error(
+        app: Flask, web: WebCertificate, victim: dict[str, Any], module: str, name: str,
+        fields: dict[str, Any]) -> None:
+    """A price that is no number: INVALID_ARGUMENT, never INTERNAL (an error of the host)."""
+    local: Services = app.extensions["shop.services"]
+    admin = signed_in(local, "direct_money_admin", admin=True)
+    method = next(d for m, d in METHODS if m == module and d.name == name)
+    fields = {k: victim.get(v, v) if isinstance(v, str) else v for k, v in fields.items()}
+    status = web.call(module, method, [("authorization", f"Bearer {admin.token}")], **fields)
+    assert status == grpc.StatusCode.INVALID_ARGUMENT
