@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 
 from bench.harness import Ratio, environment
 
@@ -27,7 +28,11 @@ def collect(names: list[str]) -> list[object]:
         except ModuleNotFoundError:
             continue
         print(f"running {spec} ...", file=sys.stderr, flush=True)
-        rows.extend(getattr(module, function or "run")())
+        try:
+            rows.extend(getattr(module, function or "run")())
+        except Exception as error:  # one broken scenario must not lose the others' figures
+            traceback.print_exc()
+            rows.append(f"{spec} FAILED: {type(error).__name__}: {error}")
     return rows
 
 
@@ -39,6 +44,9 @@ def report(rows: list[object]) -> None:
         if isinstance(row, Ratio):
             print(row.render(width))
             continue
+        if isinstance(row, str):  # a scenario that failed
+            print(row)
+            continue
         name, measured, baseline, target = row  # type: ignore[misc]
         ratio = measured / baseline if baseline else float("nan")
         print(f"{name:<{width}}{measured:>12.2f}{baseline:>12.2f}{ratio:>9.2f}  {target}")
@@ -47,7 +55,10 @@ def report(rows: list[object]) -> None:
 def main(args: list[str]) -> None:
     names = QUICK if args == ["--quick"] else (args or SCENARIOS)
     print(environment(), file=sys.stderr, flush=True)
-    report(collect(names))
+    rows = collect(names)
+    report(rows)
+    if any(isinstance(row, str) for row in rows):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
