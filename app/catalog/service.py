@@ -37,6 +37,7 @@ from app.catalog.listing import (
     BY_ID,
     count_statement,
     page_statement,
+    page_total,
     parameters,
     shape_of,
 )
@@ -170,10 +171,11 @@ class DatabaseCatalogService:
         shape, values = shape_of(query, include_inactive), parameters(query)
         with reading(BIND) as connection:
             rows = connection.execute(page_statement(shape), values).all()
-            total = rows[0].total if rows else connection.scalar(count_statement(shape),
-                                                                 values)
+            total = page_total(values["offset"], values["limit"], len(rows))
+            if total is None:
+                total = connection.scalar(count_statement(shape), values) or 0
         items = tuple(map(row_view, rows))
-        return Page(items=items, total=total or 0, page=query.page, page_size=query.page_size)
+        return Page(items=items, total=total, page=query.page, page_size=query.page_size)
 
     def get_product(self, principal: Principal | None, product_id: str,
                     include_inactive: bool = False) -> ProductView:
