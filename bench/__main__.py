@@ -15,7 +15,8 @@ from bench.harness import Ratio, environment
 
 SCENARIOS = ["bench.verifier", "bench.http_scenarios", "bench.http_scenarios:postgres",
              "bench.ui_pages", "bench.servers",
-             "bench.flood", "bench.auth_costs", "bench.orders", "bench.transport", "bench.soak"]
+             "bench.flood", "bench.auth_costs", "bench.orders", "bench.catalog_size",
+             "bench.transport", "bench.soak"]
 QUICK = ["bench.http_scenarios:quick"]
 
 
