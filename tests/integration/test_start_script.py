@@ -32,6 +32,19 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 180) -
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
+def stop(process: subprocess.Popen[bytes], seconds: float) -> str:
+    """SIGTERM to the whole group and its output; a server still running ``seconds`` later is
+    killed (it must not live on into the rest of the run) and the test fails with its last
+    lines."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return process.communicate(timeout=seconds)[0].decode()
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        tail = process.communicate(timeout=30)[0].decode()[-3000:]
+        raise AssertionError(f"still running {seconds} s after SIGTERM:\n{tail}") from None
+
+
 def assert_metrics_add_up_across_workers(port: int, admin_token: str) -> None:
     """Two workers answer these; a scrape on either one must count all of them."""
     for _ in range(30):
@@ -77,8 +90,7 @@ def test_bin_start_migrates_seeds_and_serves(tmp_path: Path, transport: str) -> 
         assert (tmp_path / "jwt-keys" / "keyset.json").exists()
         seen = read_until(process, "Stop with Ctrl+C")  # the block follows the first answer
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        output = seen + process.communicate(timeout=30)[0].decode()
+        output = seen + stop(process, 30)
     assert "Demo accounts" in output and "==> Serving on" in output
     if transport == "grpc":
         pids = (tmp_path / "grpc-hosts.pids").read_text().split()
@@ -120,8 +132,7 @@ def test_a_newcomers_first_minute_one_line_per_phase_then_url_and_accounts(
     try:
         output = read_until(process, "Stop with Ctrl+C")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.communicate(timeout=30)
+        stop(process, 30)
     lines = output.splitlines()
     phases = [line for line in lines if line.startswith("==>")]
     assert phases == ["==> Migrating the databases", "==> Seeding demo data",
@@ -175,8 +186,7 @@ def test_outside_development_every_line_is_json_including_the_server_and_grpc_ho
         with pytest.raises(urllib.error.HTTPError):  # 401 without a token, through gRPC
             urllib.request.urlopen(request, timeout=10)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        output = process.communicate(timeout=60)[0].decode()
+        output = stop(process, 60)
     records = []
     for line in output.splitlines():
         try:
