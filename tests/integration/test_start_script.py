@@ -34,15 +34,17 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 180) -
 
 def stop(process: subprocess.Popen[bytes], seconds: float) -> str:
     """SIGTERM to the whole group and its output; a server still running ``seconds`` later is
-    killed (it must not live on into the rest of the run) and the test fails with its last
-    lines."""
+    killed (it must not live on into the rest of the run) and the test fails naming the
+    processes that were left and with the server's last lines."""
     os.killpg(process.pid, signal.SIGTERM)
     try:
         return process.communicate(timeout=seconds)[0].decode()
     except subprocess.TimeoutExpired:
+        left = subprocess.run(["ps", "-o", "pid,ppid,etime,stat,args", "-g", str(process.pid)],
+                              capture_output=True, text=True, check=False).stdout
         os.killpg(process.pid, signal.SIGKILL)
         tail = process.communicate(timeout=30)[0].decode()[-3000:]
-        raise AssertionError(f"still running {seconds} s after SIGTERM:\n{tail}") from None
+        raise AssertionError(f"still running {seconds} s after SIGTERM:\n{left}\n{tail}") from None
 
 
 def assert_metrics_add_up_across_workers(port: int, admin_token: str) -> None:
